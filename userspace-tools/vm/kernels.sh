@@ -45,3 +45,27 @@ vlife_kernel_select() {
 		;;
 	esac
 }
+
+# vlife_kernel_source: the extracted linux-source-6.1 tree (checkpatch,
+# kernel-doc, kselftest headers, the debug kernel), extracted once into the
+# cache, keyed by the source package's version.
+vlife_kernel_source() {
+	local cache=${VLIFE_CACHE:-$HOME/.cache/vlife}
+	local tarball=/usr/src/linux-source-6.1.tar.xz
+	local ver dir
+	[ -f "$tarball" ] || { echo "missing $tarball (./vlife setup)" >&2; return 1; }
+	ver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
+	dir=$cache/src-$ver
+	mkdir -p "$cache"
+	(
+		flock 9
+		if [ ! -f "$dir/linux-source-6.1/.vlife-extracted" ]; then
+			echo "extracting $tarball" >&2
+			rm -rf "$dir"
+			mkdir -p "$dir"
+			tar -C "$dir" -xf "$tarball"
+			touch "$dir/linux-source-6.1/.vlife-extracted"
+		fi
+	) 9>"$cache/.extract.lock"
+	echo "$dir/linux-source-6.1"
+}

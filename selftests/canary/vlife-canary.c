@@ -1,0 +1,99 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vlife-canary: a deliberately buggy module that proves the test pipeline
+ * sees kernel reports.  Loading it with bugs=warn,uaf,leak makes the
+ * kernel print a WARNING, a KASAN use-after-free report and, after a
+ * kmemleak scan, an "unreferenced object"; lockdep and refcount add a
+ * lock-order inversion and a refcount underflow.  The test command must
+ * then fail.  Never load it outside a test VM.
+ */
+
+#include <linux/bug.h>
+#include <linux/module.h>
+#include <linux/mutex.h>
+#include <linux/refcount.h>
+#include <linux/slab.h>
+#include <linux/string.h>
+
+static char *bugs = "";
+module_param(bugs, charp, 0444);
+MODULE_PARM_DESC(bugs, "comma-separated bugs to commit: warn,uaf,leak,lockdep,refcount");
+
+static void vlife_canary_uaf(void)
+{
+	char *p = kmalloc(32, GFP_KERNEL);
+
+	if (!p)
+		return;
+	kfree(p);
+	/* Hidden from the compiler, so the bad write is not optimised out. */
+	OPTIMIZER_HIDE_VAR(p);
+	WRITE_ONCE(*p, 1);
+}
+
+static void vlife_canary_leak(void)
+{
+	/* Only the pointer is lost: the object stays allocated forever. */
+	void *p = kmalloc(64, GFP_KERNEL);
+
+	OPTIMIZER_HIDE_VAR(p);
+	pr_info("vlife-canary: leaked 64 bytes\n");
+}
+
+static DEFINE_MUTEX(vlife_canary_a);
+static DEFINE_MUTEX(vlife_canary_b);
+
+/* A then B, later B then A: lockdep reports the inversion, no deadlock. */
+static void vlife_canary_lock_inversion(void)
+{
+	mutex_lock(&vlife_canary_a);
+	mutex_lock(&vlife_canary_b);
+	mutex_unlock(&vlife_canary_b);
+	mutex_unlock(&vlife_canary_a);
+
+	mutex_lock(&vlife_canary_b);
+	mutex_lock(&vlife_canary_a);
+	mutex_unlock(&vlife_canary_a);
+	mutex_unlock(&vlife_canary_b);
+}
+
+static void vlife_canary_refcount_underflow(void)
+{
+	refcount_t ref = REFCOUNT_INIT(1);
+
+	refcount_dec(&ref);
+	refcount_dec(&ref);
+}
+
+static int __init vlife_canary_init(void)
+{
+	char *list = kstrdup(bugs, GFP_KERNEL);
+	char *cur = list, *bug;
+
+	if (!list)
+		return -ENOMEM;
+	while ((bug = strsep(&cur, ",")) != NULL) {
+		if (!strcmp(bug, "warn"))
+			WARN(1, "vlife-canary: deliberate warning\n");
+		else if (!strcmp(bug, "uaf"))
+			vlife_canary_uaf();
+		else if (!strcmp(bug, "leak"))
+			vlife_canary_leak();
+		else if (!strcmp(bug, "lockdep"))
+			vlife_canary_lock_inversion();
+		else if (!strcmp(bug, "refcount"))
+			vlife_canary_refcount_underflow();
+	}
+	kfree(list);
+	return 0;
+}
+
+static void __exit vlife_canary_exit(void)
+{
+}
+
+module_init(vlife_canary_init);
+module_exit(vlife_canary_exit);
+
+MODULE_DESCRIPTION("vlife test pipeline canary: deliberate kernel bugs");
+MODULE_LICENSE("GPL");
