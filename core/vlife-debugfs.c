@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vlife introspection: live instances and their references, in debugfs.
+ */
+
+#include <media/vlife.h>
+
+#include <linux/debugfs.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/seq_file.h>
+
+#include "vlife-priv.h"
+
+/**
+ * DOC: debugfs
+ *
+ * /sys/kernel/debug/vlife/ belongs to the core module, from load to unload:
+ *
+ * - ``live``: the number of vlife devices not yet freed.  Zero once every
+ *   driver is unbound and userspace has let go: anything else is a leak.
+ * - ``instances``: one line per live device: name, total references,
+ *   references by kind, calls inside the gate, and whether it is
+ *   unplugged (a device that is unplugged but still listed is waiting for
+ *   userspace to close or unmap).
+ */
+
+static struct dentry *vlife_debugfs;
+static LIST_HEAD(vlife_instances);
+static DEFINE_MUTEX(vlife_instances_lock);
+
+static const char *const vlife_ref_names[VLIFE_REF_KINDS] = {
+	[VLIFE_REF_DRIVER] = "driver",
+	[VLIFE_REF_V4L2] = "v4l2",
+	[VLIFE_REF_FILE] = "files",
+	[VLIFE_REF_MMAP] = "mmaps",
+	[VLIFE_REF_OTHER] = "other",
+};
+
+void vlife_debugfs_track(struct vlife_device *vl)
+{
+	mutex_lock(&vlife_instances_lock);
+	list_add_tail(&vl->entry, &vlife_instances);
+	mutex_unlock(&vlife_instances_lock);
+}
+
+void vlife_debugfs_forget(struct vlife_device *vl)
+{
+	mutex_lock(&vlife_instances_lock);
+	list_del(&vl->entry);
+	mutex_unlock(&vlife_instances_lock);
+}
+
+static int vlife_live_show(struct seq_file *s, void *unused)
+{
+	unsigned int n = 0;
+	struct list_head *p;
+
+	mutex_lock(&vlife_instances_lock);
+	list_for_each(p, &vlife_instances)
+		n++;
+	mutex_unlock(&vlife_instances_lock);
+	seq_printf(s, "%u\n", n);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vlife_live);
+
+static int vlife_instances_show(struct seq_file *s, void *unused)
+{
+	struct vlife_device *vl;
+	int k;
+
+	mutex_lock(&vlife_instances_lock);
+	list_for_each_entry(vl, &vlife_instances, entry) {
+		seq_printf(s, "%s refs=%u", vl->name, kref_read(&vl->ref));
+		for (k = 0; k < VLIFE_REF_KINDS; k++)
+			seq_printf(s, " %s=%d", vlife_ref_names[k],
+				   atomic_read(&vl->refs[k]));
+		seq_printf(s, " in_flight=%d unplugged=%d\n",
+			   atomic_read(&vl->in_flight),
+			   READ_ONCE(vl->unplugged));
+	}
+	mutex_unlock(&vlife_instances_lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vlife_instances);
+
+/**
+ * vlife_debugfs_root() - the core's debugfs directory
+ *
+ * Drivers may add their own files below it; they are removed with it at
+ * the core's unload, after every driver is gone.
+ *
+ * Return: the "vlife" directory, or an error pointer if debugfs is off.
+ */
+struct dentry *vlife_debugfs_root(void)
+{
+	return vlife_debugfs;
+}
+EXPORT_SYMBOL_GPL(vlife_debugfs_root);
+
+int vlife_debugfs_init(void)
+{
+	vlife_debugfs = debugfs_create_dir("vlife", NULL);
+	debugfs_create_file("live", 0444, vlife_debugfs, NULL,
+			    &vlife_live_fops);
+	debugfs_create_file("instances", 0444, vlife_debugfs, NULL,
+			    &vlife_instances_fops);
+	return 0;
+}
+
+void vlife_debugfs_exit(void)
+{
+	debugfs_remove_recursive(vlife_debugfs);
+}

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vlife media controller integration: the media device embedded in the
+ * vlife device.
+ */
+
+#include <media/vlife.h>
+
+#include <linux/string.h>
+
+#include "vlife-priv.h"
+
+/**
+ * DOC: media device
+ *
+ * The &struct media_device is embedded in &struct vlife_device, so it
+ * lives until the final reference: video nodes released after the unplug
+ * still unregister their entities from it.  vlife_dev_unplug()
+ * unregisters it (the media node's files then get -EIO from the media
+ * core), and media_device_cleanup() runs as a managed action.
+ */
+
+static void vlife_media_cleanup(struct vlife_device *vl, void *data)
+{
+	media_device_cleanup(&vl->mdev);
+}
+
+/**
+ * vlife_media_init() - initialise the embedded media device
+ * @vl: the vlife device
+ * @model: the device model shown by MEDIA_IOC_DEVICE_INFO
+ * @bus_info: the bus location, or NULL to let the media core derive it
+ *
+ * Call before vlife_v4l2_register(), which links the two.
+ *
+ * Return: 0, or -ENOMEM (the media device is then cleaned up again).
+ */
+int vlife_media_init(struct vlife_device *vl, const char *model,
+		     const char *bus_info)
+{
+	vl->mdev.dev = vl->parent;
+	strscpy(vl->mdev.model, model, sizeof(vl->mdev.model));
+	if (bus_info)
+		strscpy(vl->mdev.bus_info, bus_info,
+			sizeof(vl->mdev.bus_info));
+	media_device_init(&vl->mdev);
+	vl->has_media = true;
+	return vlifem_add_action_or_reset(vl, vlife_media_cleanup, NULL);
+}
+EXPORT_SYMBOL_GPL(vlife_media_init);
+
+/**
+ * vlife_media_register() - register the media device node
+ * @vl: the vlife device, after vlife_media_init() and every entity
+ *
+ * Register it last in probe: the graph is complete once it is visible.
+ * It is unregistered by vlife_dev_unplug().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vlife_media_register(struct vlife_device *vl)
+{
+	int ret;
+
+	if (WARN_ON(!vl->has_media))
+		return -EINVAL;
+	ret = media_device_register(&vl->mdev);
+	if (!ret)
+		vl->media_registered = true;
+	return ret;
+}
+EXPORT_SYMBOL_GPL(vlife_media_register);
+
+void vlife_media_unregister(struct vlife_device *vl)
+{
+	if (vl->media_registered)
+		media_device_unregister(&vl->mdev);
+}

@@ -1,0 +1,320 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vlife V4L2 integration: the V4L2 device, video nodes, their file
+ * operations and vb2 queue teardown at unplug.
+ */
+
+#include <media/vlife.h>
+
+#include <linux/mm.h>
+#include <linux/poll.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <media/v4l2-ctrls.h>
+#include <media/v4l2-dev.h>
+#include <media/v4l2-event.h>
+#include <media/v4l2-fh.h>
+#include <media/v4l2-ioctl.h>
+#include <media/videobuf2-v4l2.h>
+
+#include "vlife-priv.h"
+
+/**
+ * DOC: video nodes
+ *
+ * A driver embeds its &struct video_device (and &struct vb2_queue, and
+ * control handler) in the structure it allocated with vlife_dev_alloc(),
+ * sets &video_device.fops to &vlife_video_fops and registers it with
+ * vlife_video_register().  The V4L2 core then keeps the node's memory
+ * reachable while any file is open, and each node holds a reference on
+ * the &struct v4l2_device, which holds one on the vlife device: so the
+ * embedded node is freed with the rest of the driver's state, on the last
+ * reference, and its &video_device.release has nothing to free.
+ *
+ * &vlife_video_fops passes every call through the unplug gate and uses
+ * the vb2 and V4L2 helpers inside it: drivers provide ioctl ops and vb2
+ * ops only.
+ */
+
+/* One registered video node, for the teardown at unplug. */
+struct vlife_node {
+	struct list_head list;
+	struct video_device *vdev;
+};
+
+static struct vlife_device *vlife_from_file(struct file *file)
+{
+	return vlife_from_v4l2(video_devdata(file)->v4l2_dev);
+}
+
+/* The V4L2 device's last reference: its nodes are all released. */
+static void vlife_v4l2_release(struct v4l2_device *v4l2_dev)
+{
+	vlife_dev_put(vlife_from_v4l2(v4l2_dev), VLIFE_REF_V4L2);
+}
+
+/**
+ * vlife_v4l2_register() - register the embedded V4L2 device
+ * @vl: the vlife device
+ *
+ * Call vlife_media_init() first if the driver has a media device.  The
+ * V4L2 device is unregistered by vlife_dev_unplug().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vlife_v4l2_register(struct vlife_device *vl)
+{
+	int ret;
+
+	if (vl->has_media)
+		vl->v4l2_dev.mdev = &vl->mdev;
+	ret = v4l2_device_register(vl->parent, &vl->v4l2_dev);
+	if (ret)
+		return ret;
+	vlife_dev_get(vl, VLIFE_REF_V4L2);
+	vl->v4l2_dev.release = vlife_v4l2_release;
+	vl->v4l2_registered = true;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vlife_v4l2_register);
+
+/*
+ * The node is embedded in the vlife device's memory, which outlives this
+ * call: the V4L2 core drops the node's reference on the V4L2 device right
+ * after it.
+ */
+static void vlife_video_release(struct video_device *vdev)
+{
+}
+
+/**
+ * vlife_video_register() - register a video node owned by a vlife device
+ * @vl: the vlife device, with its V4L2 device registered
+ * @vdev: the node, embedded in the driver's vlife-allocated state, with
+ *	&video_device.fops set to &vlife_video_fops
+ * @type: the node type
+ *
+ * The node is unregistered by vlife_dev_unplug().
+ *
+ * Return: 0 or a negative errno.
+ */
+int vlife_video_register(struct vlife_device *vl, struct video_device *vdev,
+			 enum vfl_devnode_type type)
+{
+	struct vlife_node *node;
+	int ret;
+
+	if (WARN_ON(vdev->fops != &vlife_video_fops || !vl->v4l2_registered))
+		return -EINVAL;
+	node = vlifem_kzalloc(vl, sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	vdev->v4l2_dev = &vl->v4l2_dev;
+	vdev->release = vlife_video_release;
+	ret = video_register_device(vdev, type, -1);
+	if (ret) {
+		vlifem_kfree(vl, node);
+		return ret;
+	}
+	node->vdev = vdev;
+	list_add_tail(&node->list, &vl->nodes);
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vlife_video_register);
+
+/* Step 2 of the unplug: make every waiter leave the V4L2 core. */
+void vlife_v4l2_wake_all(struct vlife_device *vl)
+{
+	struct vlife_node *node;
+
+	list_for_each_entry(node, &vl->nodes, list) {
+		if (node->vdev->queue)
+			vb2_queue_error(node->vdev->queue);
+		v4l2_event_wake_all(node->vdev);
+	}
+}
+
+static void vlife_queue_teardown(struct video_device *vdev)
+{
+	struct vb2_queue *q = vdev->queue;
+	struct mutex *lock = q->lock ? q->lock : vdev->lock;
+
+	mutex_lock(lock);
+	vb2_queue_release(q);
+	mutex_unlock(lock);
+}
+
+/* Step 4: quiesce and unregister; no file operation is inside any more. */
+void vlife_v4l2_unplug(struct vlife_device *vl)
+{
+	struct vlife_node *node;
+
+	list_for_each_entry_reverse(node, &vl->nodes, list) {
+		if (node->vdev->queue)
+			vlife_queue_teardown(node->vdev);
+		video_unregister_device(node->vdev);
+	}
+	vlife_media_unregister(vl);
+	if (vl->v4l2_registered) {
+		v4l2_device_unregister(&vl->v4l2_dev);
+		v4l2_device_put(&vl->v4l2_dev);
+	}
+}
+
+static int vlife_video_open(struct file *file)
+{
+	struct vlife_device *vl = vlife_from_file(file);
+	int idx, ret;
+
+	if (!vlife_dev_enter(vl, &idx))
+		return -ENODEV;
+	ret = vlife_dev_get_user(vl, VLIFE_REF_FILE);
+	if (!ret) {
+		ret = v4l2_fh_open(file);
+		if (ret)
+			vlife_dev_put_user(vl, VLIFE_REF_FILE);
+	}
+	vlife_dev_exit(vl, idx);
+	return ret;
+}
+
+/*
+ * close() always works.  Inside the gate if the device is still there:
+ * releasing the queue's owner stops streaming, which touches the hardware.
+ * After unplug the queue is already torn down and this touches only memory.
+ */
+static int vlife_video_close(struct file *file)
+{
+	struct video_device *vdev = video_devdata(file);
+	struct vlife_device *vl = vlife_from_file(file);
+	bool present;
+	int idx;
+
+	present = vlife_dev_enter(vl, &idx);
+	if (vdev->queue)
+		vb2_fop_release(file);
+	else
+		v4l2_fh_release(file);
+	if (present)
+		vlife_dev_exit(vl, idx);
+	vlife_dev_put_user(vl, VLIFE_REF_FILE);
+	return 0;
+}
+
+/*
+ * A blocking VIDIOC_DQEVENT waits here, outside the gate, so that the
+ * unplug can wake it: the V4L2 core's own wait only ends on an event.
+ */
+static long vlife_video_dqevent(struct file *file, unsigned long arg)
+{
+	struct vlife_device *vl = vlife_from_file(file);
+	struct v4l2_fh *fh = file->private_data;
+	struct v4l2_event ev;
+	int idx;
+	long ret;
+
+	do {
+		ret = wait_event_interruptible(fh->wait,
+					       v4l2_event_pending(fh) ||
+					       vlife_dev_is_unplugged(vl));
+		if (ret)
+			return ret;
+		if (!vlife_dev_enter(vl, &idx))
+			return -ENODEV;
+		ret = v4l2_event_dequeue(fh, &ev, true);
+		vlife_dev_exit(vl, idx);
+	} while (ret == -ENOENT);
+
+	if (!ret && copy_to_user((void __user *)arg, &ev, sizeof(ev)))
+		ret = -EFAULT;
+	return ret;
+}
+
+/* Errors of calls that raced with the unplug all read "device gone". */
+static long vlife_video_ioctl(struct file *file, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct vlife_device *vl = vlife_from_file(file);
+	int idx;
+	long ret;
+
+	if (cmd == VIDIOC_DQEVENT && !(file->f_flags & O_NONBLOCK))
+		return vlife_video_dqevent(file, arg);
+	if (!vlife_dev_enter(vl, &idx))
+		return -ENODEV;
+	ret = video_ioctl2(file, cmd, arg);
+	vlife_dev_exit(vl, idx);
+	if (ret < 0 && vlife_dev_is_unplugged(vl))
+		ret = -ENODEV;
+	return ret;
+}
+
+static ssize_t vlife_video_read(struct file *file, char __user *buf,
+				size_t count, loff_t *ppos)
+{
+	struct vlife_device *vl = vlife_from_file(file);
+	ssize_t ret = -EINVAL;
+	int idx;
+
+	if (!vlife_dev_enter(vl, &idx))
+		return -ENODEV;
+	if (video_devdata(file)->queue)
+		ret = vb2_fop_read(file, buf, count, ppos);
+	vlife_dev_exit(vl, idx);
+	if (ret < 0 && vlife_dev_is_unplugged(vl))
+		ret = -ENODEV;
+	return ret;
+}
+
+static __poll_t vlife_video_poll(struct file *file,
+				 struct poll_table_struct *wait)
+{
+	struct vlife_device *vl = vlife_from_file(file);
+	__poll_t gone = EPOLLERR | EPOLLHUP;
+	__poll_t res;
+	int idx;
+
+	if (!vlife_dev_enter(vl, &idx))
+		goto unplugged;
+	if (video_devdata(file)->queue)
+		res = vb2_fop_poll(file, wait);
+	else
+		res = v4l2_ctrl_poll(file, wait);
+	vlife_dev_exit(vl, idx);
+	if (!vlife_dev_is_unplugged(vl))
+		return res;
+unplugged:
+	if (v4l2_event_pending(file->private_data))
+		gone |= EPOLLPRI;
+	return gone;
+}
+
+static int vlife_video_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct vlife_device *vl = vlife_from_file(file);
+	int idx, ret = -EINVAL;
+
+	if (!vlife_dev_enter(vl, &idx))
+		return -ENODEV;
+	if (video_devdata(file)->queue)
+		ret = vb2_fop_mmap(file, vma);
+	if (!ret) {
+		ret = vlife_vma_track(vl, vma);
+		if (ret)
+			vma->vm_ops->close(vma);
+	}
+	vlife_dev_exit(vl, idx);
+	return ret;
+}
+
+/* Every vlife video node's file operations, each through the gate. */
+const struct v4l2_file_operations vlife_video_fops = {
+	.owner = THIS_MODULE,
+	.open = vlife_video_open,
+	.release = vlife_video_close,
+	.unlocked_ioctl = vlife_video_ioctl,
+	.read = vlife_video_read,
+	.poll = vlife_video_poll,
+	.mmap = vlife_video_mmap,
+};
+EXPORT_SYMBOL_GPL(vlife_video_fops);
