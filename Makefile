@@ -12,7 +12,8 @@
 # Debian's 6.1 headers, not the host's running kernel: the newest installed.
 KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 
-VLIFE_CONFIG := CONFIG_VLIFE=y CONFIG_VLIFE_CORE=m CONFIG_VLIFE_CANARY=m
+VLIFE_CONFIG := CONFIG_VLIFE=y CONFIG_VLIFE_CORE=m \
+		CONFIG_VLIFE_TESTDRV=m CONFIG_VLIFE_CANARY=m
 
 LINT_FILES = $(shell find core drivers hw include selftests -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
 

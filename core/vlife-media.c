@@ -7,6 +7,7 @@
 #include <media/vlife.h>
 
 #include <linux/string.h>
+#include <media/media-devnode.h>
 
 #include "vlife-priv.h"
 
@@ -15,10 +16,19 @@
  *
  * The &struct media_device is embedded in &struct vlife_device, so it
  * lives until the final reference: video nodes released after the unplug
- * still unregister their entities from it.  vlife_dev_unplug()
- * unregisters it (the media node's files then get -EIO from the media
- * core), and media_device_cleanup() runs as a managed action.
+ * still unregister their entities from it.  The media node holds a
+ * reference from registration until its last file is closed, so a media
+ * ioctl that raced with the unplug never sees freed memory.
+ * vlife_dev_unplug() unregisters it (the media node's files then get -EIO
+ * from the media core), and media_device_cleanup() runs as a managed
+ * action.
  */
+
+/* The media node's device is released: its last file is closed. */
+static void vlife_media_devnode_release(struct media_devnode *devnode)
+{
+	vlife_dev_put(dev_get_drvdata(&devnode->dev), VLIFE_REF_MEDIA);
+}
 
 static void vlife_media_cleanup(struct vlife_device *vl, void *data)
 {
@@ -65,9 +75,14 @@ int vlife_media_register(struct vlife_device *vl)
 	if (WARN_ON(!vl->has_media))
 		return -EINVAL;
 	ret = media_device_register(&vl->mdev);
-	if (!ret)
-		vl->media_registered = true;
-	return ret;
+	if (ret)
+		return ret;
+	/* The media core leaves the node's drvdata and release hook to us. */
+	vlife_dev_get(vl, VLIFE_REF_MEDIA);
+	dev_set_drvdata(&vl->mdev.devnode->dev, vl);
+	vl->mdev.devnode->release = vlife_media_devnode_release;
+	vl->media_registered = true;
+	return 0;
 }
 EXPORT_SYMBOL_GPL(vlife_media_register);
 

@@ -24,6 +24,7 @@ struct video_device;
  * enum vlife_ref_kind - who holds a reference to a &struct vlife_device
  * @VLIFE_REF_DRIVER: the bound driver, from allocation until devres runs
  * @VLIFE_REF_V4L2: the &struct v4l2_device, until its last node is gone
+ * @VLIFE_REF_MEDIA: the media device node, until its last file is closed
  * @VLIFE_REF_FILE: one open file of a video node
  * @VLIFE_REF_MMAP: one mapping of a vb2 buffer (shared by split VMAs)
  * @VLIFE_REF_OTHER: anything else (vlife_dev_get() by a driver)
@@ -35,6 +36,7 @@ struct video_device;
 enum vlife_ref_kind {
 	VLIFE_REF_DRIVER,
 	VLIFE_REF_V4L2,
+	VLIFE_REF_MEDIA,
 	VLIFE_REF_FILE,
 	VLIFE_REF_MMAP,
 	VLIFE_REF_OTHER,
