@@ -15,6 +15,10 @@ KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 VLIFE_CONFIG := CONFIG_VLIFE=y CONFIG_VLIFE_CORE=m \
 		CONFIG_VLIFE_TESTDRV=m CONFIG_VLIFE_CANARY=m
 
+# The KUnit suite only where the target kernel has KUnit (the debug kernel).
+VLIFE_CONFIG += $(if $(shell grep -s '^CONFIG_KUNIT=y' $(KDIR)/.config),\
+		  CONFIG_VLIFE_KUNIT_TEST=m)
+
 LINT_FILES = $(shell find core drivers hw include selftests -name '*.[ch]' ! -name '*.mod.c' 2>/dev/null)
 
 all: modules

@@ -487,24 +487,6 @@ TEST_F_TIMEOUT(unplug, s2_idle_fd_enodev, 60)
 	EXPECT_TRUE(ret == ENOENT || ret == ENODEV || ret == ENXIO);
 }
 
-/* 2b. poll() after unbind reports no EPOLLPRI when no event is pending. */
-TEST_F_TIMEOUT(unplug, s2_idle_fd_poll_no_pri, 60)
-{
-	struct pollfd p = { .events = POLLIN | POLLPRI };
-	int ret;
-
-	if (!self->ready)
-		return;
-	do_unbind(_metadata, &self->ut);
-	p.fd = self->q.fd;
-	ret = poll(&p, 1, WAKE_MAX_MS);
-	TH_LOG("poll after unbind, no event subscribed: ret %d, revents 0x%x",
-	       ret, p.revents);
-	EXPECT_EQ(1, ret);
-	EXPECT_EQ(0, p.revents & POLLPRI)
-		TH_LOG("POLLPRI set with no event pending");
-}
-
 /* 3. Unbind while streaming MMAP: DQBUF, QBUF, STREAMOFF fail, close(). */
 TEST_F_TIMEOUT(unplug, s3_streaming_mmap_enodev, 60)
 {
