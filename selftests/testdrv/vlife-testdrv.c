@@ -485,6 +485,28 @@ static int testdrv_register(struct testdrv *t)
 	return vlife_media_register(&t->vl);
 }
 
+/* bug=devm: the state is freed at unbind, as devm_kzalloc() memory is. */
+static void testdrv_bug_devm_free(void *data)
+{
+	struct testdrv **state = data;
+
+	kfree(*state);
+}
+
+/*
+ * bug=devm: free the state right after devres dropped the vlife reference,
+ * open files or not.  Registered before vlife_dev_alloc(), so it runs
+ * after it; the extra reference keeps the core from freeing it again.
+ */
+static int testdrv_bug_devm_prepare(struct device *dev,
+				    struct testdrv ***state)
+{
+	*state = devm_kzalloc(dev, sizeof(**state), GFP_KERNEL);
+	if (!*state)
+		return -ENOMEM;
+	return devm_add_action_or_reset(dev, testdrv_bug_devm_free, *state);
+}
+
 /*
  * Probe: there is no hardware to claim, so software objects first, then
  * registration last.  Any failure unwinds through the vlife device: devres
@@ -492,13 +514,23 @@ static int testdrv_register(struct testdrv *t)
  */
 static int testdrv_probe(struct platform_device *pdev)
 {
+	struct testdrv **bug_state = NULL;
 	struct testdrv *t;
 	int ret;
 
+	if (!strcmp(bug, "devm")) {
+		ret = testdrv_bug_devm_prepare(&pdev->dev, &bug_state);
+		if (ret)
+			return ret;
+	}
 	t = vlife_dev_alloc(&pdev->dev, NULL, struct testdrv, vl);
 	if (IS_ERR(t))
 		return PTR_ERR(t);
 	platform_set_drvdata(pdev, t);
+	if (bug_state) {
+		*bug_state = t;
+		vlife_dev_get(&t->vl, VLIFE_REF_OTHER);
+	}
 
 	ret = vlife_media_init(&t->vl, "vlife test device", NULL);
 	if (ret)
@@ -532,8 +564,6 @@ static int testdrv_remove(struct platform_device *pdev)
 		testdrv_remove_ungated(t);
 	/* Streams stopped, nodes gone: no file operation reaches us now. */
 	vlife_dev_unplug(&t->vl);
-	if (!strcmp(bug, "devm"))
-		kfree(t); /* the bug: state freed while files may be open */
 	return 0;
 }
 

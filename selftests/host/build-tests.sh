@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# The userspace test programs build on the host, with no warning.
+cd "$(dirname "$0")/../.." || exit 1
+. selftests/lib/tap.sh
+
+tap_plan 1
+if out=$(make -s -C selftests all 2>&1) && ! grep -q 'warning:' <<<"$out"; then
+	tap_ok "selftest programs build (-Wall -Wextra, no warnings)"
+else
+	echo "$out" | sed 's/^/# /'
+	tap_fail "selftest programs build (-Wall -Wextra, no warnings)"
+fi
+tap_done
