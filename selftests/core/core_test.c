@@ -1,0 +1,953 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * core_test - the vlife core on its test driver, vlife-testdrv: media and
+ * subdev files held across unbind, an ioctl in flight during unbind,
+ * references by kind in the core's debugfs, module pinning by files and
+ * mappings, and no leak over a bind cycle.
+ *
+ * What the driver-agnostic contract test (selftests/contract) checks on
+ * the video node is not repeated here.  Run as root with vlife-core and
+ * vlife-testdrv loaded and debugfs mounted: the test driver registers its
+ * own platform device, vlife-testdrv.0.  Every test leaves the device
+ * bound and ioctl_delay_ms at 0; every wait is bounded.  The module is
+ * never unloaded: delete_module() is only tried once the module is seen
+ * to be pinned, so a missing pin fails a test without pulling the driver
+ * from under the tests that follow.
+ */
+#define _GNU_SOURCE
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/media.h>
+#include <linux/media-bus-format.h>
+#include <linux/v4l2-subdev.h>
+#include <linux/videodev2.h>
+
+#include "kselftest_harness.h"
+
+#define TD_VIDEO	"vlife-testdrv"
+#define TD_SUBDEV	"vlife-testdrv-proc"
+#define TD_MODEL	"vlife test device"
+#define TD_DEVICE	"vlife-testdrv.0"
+#define TD_MODULE	"vlife_testdrv"
+#define TD_DRIVER	"/sys/bus/platform/drivers/vlife-testdrv"
+#define TD_PARAMS	"/sys/module/vlife_testdrv/parameters"
+#define TD_DELAY	TD_PARAMS "/ioctl_delay_ms"
+#define TD_REFCNT	"/sys/module/vlife_testdrv/refcnt"
+#define TD_WIDTH	320
+#define TD_HEIGHT	240
+#define TD_CODE		MEDIA_BUS_FMT_YUYV8_2X8
+#define DBG_LIVE	"/sys/kernel/debug/vlife/live"
+#define DBG_INSTANCES	"/sys/kernel/debug/vlife/instances"
+
+#define DELAY_MS	1500	/* ioctl_delay_ms for the in-flight call */
+#define INSIDE_MS	300	/* time for that call to get inside */
+#define UNBIND_MIN_MS	1000	/* an unbind that waited for it */
+#define GONE_MS		2000	/* last reference to instance freed */
+#define AT_ONCE_MS	100	/* "returns at once" */
+#define POLL_MAX_MS	1000	/* bound on a poll() that should not wait */
+#define JOIN_MS		5000	/* bound on the in-flight call's return */
+#define NODE_WAIT_MS	10000	/* for the nodes to appear after bind */
+#define NODE_PATH	(sizeof("/dev/") + 256)
+#define CAP_TYPE	V4L2_BUF_TYPE_VIDEO_CAPTURE
+#define NBUFS		2
+
+/* One line of debugfs "instances". */
+struct inst {
+	int refs, driver, v4l2, media, files, mmaps, other, in_flight;
+	int unplugged;
+};
+
+/* A VIDIOC_LOG_STATUS call made by another thread. */
+struct call {
+	pthread_t th;
+	int fd;
+	bool running;		/* created, not joined */
+	int started;
+	int done;
+	int ret;
+	int err;
+	double t_start;
+	double t_done;
+};
+
+/* What a test holds, released by the fixture's teardown. */
+struct td {
+	bool ready;		/* set-up found the device and debugfs */
+	bool delay_set;		/* ioctl_delay_ms to be reset */
+	char video[NODE_PATH];
+	char subdev[NODE_PATH];
+	char media[NODE_PATH];
+	int fd;			/* the file the test is about */
+	void *map[NBUFS];
+	size_t len[NBUFS];
+	int stale;		/* unplugged instances before the test */
+	struct call *call;
+};
+
+FIXTURE(core)
+{
+	struct td td;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+static void sleep_ms(int ms)
+{
+	usleep(ms * 1000);
+}
+
+/* Line-buffered output so the harness's and the tests' lines interleave. */
+static void __attribute__((constructor)) core_test_init(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+}
+
+/* ioctl() that returns 0 or errno. */
+static int xioctl(int fd, unsigned long req, void *arg)
+{
+	return ioctl(fd, req, arg) ? errno : 0;
+}
+
+/* First line of @path, without its newline: 0 or -errno. */
+static int read_line(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (!fgets(buf, size, f))
+		ret = -EIO;
+	else
+		buf[strcspn(buf, "\n")] = 0;
+	fclose(f);
+	return ret;
+}
+
+static int read_int(const char *path, int *val)
+{
+	char buf[64];
+	int ret = read_line(path, buf, sizeof(buf));
+	char *end;
+
+	if (ret)
+		return ret;
+	*val = strtol(buf, &end, 10);
+	return end == buf ? -EINVAL : 0;
+}
+
+static int write_str(const char *path, const char *s)
+{
+	int fd, ret = 0;
+
+	fd = open(path, O_WRONLY);
+	if (fd < 0)
+		return -errno;
+	if (write(fd, s, strlen(s)) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+static bool dev_bound(void)
+{
+	return access(TD_DRIVER "/" TD_DEVICE, F_OK) == 0;
+}
+
+/* Write the device's name to the driver's "bind" or "unbind". */
+static int drv_write(const char *file)
+{
+	char p[PATH_MAX];
+
+	snprintf(p, sizeof(p), "%s/%s", TD_DRIVER, file);
+	return write_str(p, TD_DEVICE);
+}
+
+/* /dev node of the video4linux node @prefix* named @name: 0 or -ENOENT. */
+static int find_v4l(const char *prefix, const char *name, char *path,
+		    size_t size)
+{
+	char p[PATH_MAX], s[256];
+	struct dirent *de;
+	int ret = -ENOENT;
+	DIR *d;
+
+	d = opendir("/sys/class/video4linux");
+	if (!d)
+		return -ENOENT;
+	while (ret && (de = readdir(d))) {
+		if (strncmp(de->d_name, prefix, strlen(prefix)))
+			continue;
+		snprintf(p, sizeof(p), "/sys/class/video4linux/%s/name",
+			 de->d_name);
+		if (read_line(p, s, sizeof(s)) || strcmp(s, name))
+			continue;
+		snprintf(path, size, "/dev/%s", de->d_name);
+		ret = access(path, F_OK) ? -ENOENT : 0;
+	}
+	closedir(d);
+	return ret;
+}
+
+/* /dev/mediaN whose model is TD_MODEL: 0 or -ENOENT. */
+static int find_media(char *path, size_t size)
+{
+	struct media_device_info info;
+	struct dirent *de;
+	int ret = -ENOENT;
+	DIR *d;
+	int fd;
+
+	d = opendir("/dev");
+	if (!d)
+		return -ENOENT;
+	while (ret && (de = readdir(d))) {
+		if (strncmp(de->d_name, "media", 5))
+			continue;
+		snprintf(path, size, "/dev/%s", de->d_name);
+		fd = open(path, O_RDWR);
+		if (fd < 0)
+			continue;
+		memset(&info, 0, sizeof(info));
+		if (!ioctl(fd, MEDIA_IOC_DEVICE_INFO, &info) &&
+		    !strcmp(info.model, TD_MODEL))
+			ret = 0;
+		close(fd);
+	}
+	closedir(d);
+	return ret;
+}
+
+/* The three nodes, waited for: NULL, or the name of the one missing. */
+static const char *wait_nodes(struct td *td)
+{
+	double end = now_ms() + NODE_WAIT_MS;
+	const char *missing;
+
+	do {
+		missing = NULL;
+		if (find_v4l("video", TD_VIDEO, td->video, NODE_PATH))
+			missing = "video node " TD_VIDEO;
+		else if (find_v4l("v4l-subdev", TD_SUBDEV, td->subdev,
+				  NODE_PATH))
+			missing = "subdev node " TD_SUBDEV;
+		else if (find_media(td->media, NODE_PATH))
+			missing = "media device \"" TD_MODEL "\"";
+		if (!missing)
+			return NULL;
+		sleep_ms(20);
+	} while (now_ms() < end);
+	return missing;
+}
+
+/* The integer after " @key=" in @line: 0, or -1 if there is none. */
+static int field(const char *line, const char *key, int *val)
+{
+	char k[32], *end;
+	const char *p;
+
+	snprintf(k, sizeof(k), " %s=", key);
+	p = strstr(line, k);
+	if (!p)
+		return -1;
+	p += strlen(k);
+	*val = strtol(p, &end, 10);
+	return end == p ? -1 : 0;
+}
+
+/* Parse a line of debugfs "instances" if it is TD_DEVICE's. */
+static bool parse_inst(const char *line, struct inst *i)
+{
+	size_t n = strlen(TD_DEVICE);
+
+	if (strncmp(line, TD_DEVICE, n) || line[n] != ' ')
+		return false;
+	return !(field(line, "refs", &i->refs) |
+		 field(line, "driver", &i->driver) |
+		 field(line, "v4l2", &i->v4l2) |
+		 field(line, "media", &i->media) |
+		 field(line, "files", &i->files) |
+		 field(line, "mmaps", &i->mmaps) |
+		 field(line, "other", &i->other) |
+		 field(line, "in_flight", &i->in_flight) |
+		 field(line, "unplugged", &i->unplugged));
+}
+
+/*
+ * Lines of TD_DEVICE in debugfs "instances" whose unplugged flag is
+ * @unplugged; the last (newest) one is stored in @in.  -errno if the file
+ * cannot be read.
+ */
+static int count_inst(int unplugged, struct inst *in)
+{
+	char line[512];
+	struct inst i;
+	int n = 0;
+	FILE *f;
+
+	f = fopen(DBG_INSTANCES, "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (!parse_inst(line, &i) || i.unplugged != unplugged)
+			continue;
+		n++;
+		if (in)
+			*in = i;
+	}
+	fclose(f);
+	return n;
+}
+
+/* Wait until count_inst(@unplugged) is @want; the last count. */
+static int wait_count(int unplugged, int want, int ms, double *waited)
+{
+	double t0 = now_ms();
+	int n;
+
+	for (;;) {
+		n = count_inst(unplugged, NULL);
+		if (n == want || now_ms() - t0 > ms)
+			break;
+		sleep_ms(20);
+	}
+	*waited = now_ms() - t0;
+	return n;
+}
+
+/* Wait until debugfs "live" reads @want; the last value read. */
+static int wait_live(int want, int ms, double *waited)
+{
+	double t0 = now_ms();
+	int n;
+
+	for (;;) {
+		if (read_int(DBG_LIVE, &n))
+			n = -1;
+		if (n == want || now_ms() - t0 > ms)
+			break;
+		sleep_ms(20);
+	}
+	*waited = now_ms() - t0;
+	return n;
+}
+
+/* The newest instance of the device with @unplugged, logged. */
+static void get_inst(struct __test_metadata *_metadata, int unplugged,
+		     struct inst *in, const char *when)
+{
+	int n = count_inst(unplugged, in);
+
+	ASSERT_LT(0, n) TH_LOG("%s: no %s instance of %s in %s", when,
+			       unplugged ? "unplugged" : "live", TD_DEVICE,
+			       DBG_INSTANCES);
+	TH_LOG("%s: refs=%d driver=%d v4l2=%d media=%d files=%d mmaps=%d",
+	       when, in->refs, in->driver, in->v4l2, in->media, in->files,
+	       in->mmaps);
+	TH_LOG("%s:   other=%d in_flight=%d unplugged=%d (%d such line(s))",
+	       when, in->other, in->in_flight, in->unplugged, n);
+}
+
+/* After the last reference, the unplugged instance must be freed. */
+static void expect_gone(struct __test_metadata *_metadata,
+			struct td *td, const char *after)
+{
+	double ms;
+	int n = wait_count(1, td->stale, GONE_MS, &ms);
+
+	TH_LOG("unplugged instances after %s: %d (%d before the test), %.1f ms",
+	       after, n, td->stale, ms);
+	EXPECT_EQ(td->stale, n)
+		TH_LOG("instance not freed %d ms after %s", GONE_MS, after);
+}
+
+static void open_node(struct __test_metadata *_metadata,
+		      struct td *td, const char *path)
+{
+	int err;
+
+	td->fd = open(path, O_RDWR);
+	err = td->fd < 0 ? errno : 0;
+	ASSERT_LE(0, td->fd) TH_LOG("open %s: %s", path, strerror(err));
+}
+
+static void close_node(struct __test_metadata *_metadata,
+		       struct td *td, const char *what)
+{
+	int ret = close(td->fd);
+	int err = ret ? errno : 0;
+
+	td->fd = -1;
+	TH_LOG("close %s: %d (%s)", what, ret, strerror(err));
+	EXPECT_EQ(0, ret);
+}
+
+/* Unbind; its duration in ms. */
+static double do_unbind(struct __test_metadata *_metadata)
+{
+	double t0 = now_ms(), ms;
+	int ret;
+
+	ret = drv_write("unbind");
+	ms = now_ms() - t0;
+	ASSERT_EQ(0, ret) TH_LOG("unbind: %s", strerror(-ret));
+	TH_LOG("unbind took %.1f ms", ms);
+	return ms;
+}
+
+/* The ioctl must fail with @e1 or @e2. */
+static void check_errno(struct __test_metadata *_metadata, int fd,
+			unsigned long req, void *arg, const char *name,
+			int e1, int e2)
+{
+	int ret = ioctl(fd, req, arg);
+	int err = ret ? errno : 0;
+
+	TH_LOG("%s after unbind: ret %d, errno %d (%s)", name, ret, err,
+	       strerror(err));
+	EXPECT_EQ(-1, ret);
+	EXPECT_TRUE(err == e1 || err == e2);
+}
+
+/* poll() on a file of the unbound device: EPOLLERR | EPOLLHUP at once. */
+static void check_poll_gone(struct __test_metadata *_metadata, int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN | POLLPRI };
+	double t0 = now_ms(), dt;
+	int ret;
+
+	ret = poll(&p, 1, POLL_MAX_MS);
+	dt = now_ms() - t0;
+	TH_LOG("poll after unbind: ret %d, revents 0x%x%s, %.1f ms", ret,
+	       p.revents, p.revents & POLLPRI ? " (POLLPRI set)" : "", dt);
+	EXPECT_EQ(1, ret);
+	EXPECT_EQ(POLLERR | POLLHUP, p.revents & (POLLERR | POLLHUP));
+	EXPECT_GT(AT_ONCE_MS, dt);
+}
+
+/* The removed node cannot be opened again. */
+static void check_open_fails(struct __test_metadata *_metadata,
+			     const char *path)
+{
+	int fd = open(path, O_RDWR);
+	int err = fd < 0 ? errno : 0;
+
+	TH_LOG("open %s after unbind: fd %d, errno %d (%s)", path, fd, err,
+	       strerror(err));
+	if (fd >= 0)
+		close(fd);
+	EXPECT_TRUE(err == ENOENT || err == ENODEV || err == ENXIO);
+}
+
+/* REQBUFS NBUFS MMAP buffers on the test's file and map them all. */
+static void map_bufs(struct __test_metadata *_metadata,
+		     struct td *td)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = NBUFS, .type = CAP_TYPE, .memory = V4L2_MEMORY_MMAP,
+	};
+	struct v4l2_buffer b;
+	unsigned int i;
+	int err;
+
+	ASSERT_EQ(0, xioctl(td->fd, VIDIOC_REQBUFS, &rb));
+	ASSERT_EQ(NBUFS, rb.count);
+	for (i = 0; i < NBUFS; i++) {
+		memset(&b, 0, sizeof(b));
+		b.index = i;
+		b.type = CAP_TYPE;
+		b.memory = V4L2_MEMORY_MMAP;
+		ASSERT_EQ(0, xioctl(td->fd, VIDIOC_QUERYBUF, &b));
+		td->map[i] = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
+				  MAP_SHARED, td->fd, b.m.offset);
+		err = td->map[i] == MAP_FAILED ? errno : 0;
+		ASSERT_NE(MAP_FAILED, td->map[i]) {
+			td->map[i] = NULL;
+			TH_LOG("mmap buffer %u: %s", i, strerror(err));
+		}
+		td->len[i] = b.length;
+		TH_LOG("buffer %u mapped, %u bytes", i, b.length);
+	}
+}
+
+static void unmap_buf(struct __test_metadata *_metadata,
+		      struct td *td, unsigned int i)
+{
+	int ret = munmap(td->map[i], td->len[i]);
+
+	td->map[i] = NULL;
+	TH_LOG("munmap buffer %u: %d", i, ret);
+	EXPECT_EQ(0, ret);
+}
+
+/* Touching mapped memory must not fault: SIGBUS/SIGSEGV caught here. */
+static sigjmp_buf touch_env;
+static int touch_sig;
+
+static void touch_handler(int sig)
+{
+	__atomic_store_n(&touch_sig, sig, __ATOMIC_SEQ_CST);
+	siglongjmp(touch_env, 1);
+}
+
+/* Read and write each page of @p: 0 or the signal it raised. */
+static int touch_pages(unsigned char *p, size_t len)
+{
+	struct sigaction sa = { .sa_handler = touch_handler };
+	struct sigaction obus, osegv;
+	size_t pg = sysconf(_SC_PAGESIZE);
+	unsigned char v;
+	size_t i;
+
+	__atomic_store_n(&touch_sig, 0, __ATOMIC_SEQ_CST);
+	sigaction(SIGBUS, &sa, &obus);
+	sigaction(SIGSEGV, &sa, &osegv);
+	if (!sigsetjmp(touch_env, 1)) {
+		for (i = 0; i < len; i += pg) {
+			v = __atomic_load_n(p + i, __ATOMIC_SEQ_CST);
+			__atomic_store_n(p + i, v ^ 0x5a, __ATOMIC_SEQ_CST);
+		}
+	}
+	sigaction(SIGBUS, &obus, NULL);
+	sigaction(SIGSEGV, &osegv, NULL);
+	return __atomic_load_n(&touch_sig, __ATOMIC_SEQ_CST);
+}
+
+static void *call_fn(void *arg)
+{
+	struct call *c = arg;
+
+	c->t_start = now_ms();
+	__atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
+	c->ret = ioctl(c->fd, VIDIOC_LOG_STATUS, NULL);
+	c->err = c->ret ? errno : 0;
+	c->t_done = now_ms();
+	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
+	return NULL;
+}
+
+/* Start VIDIOC_LOG_STATUS on the test's file in another thread. */
+static void start_call(struct __test_metadata *_metadata,
+		       struct td *td)
+{
+	struct call *c = calloc(1, sizeof(*c));
+	double end = now_ms() + JOIN_MS;
+
+	ASSERT_NE(NULL, c);
+	c->fd = td->fd;
+	td->call = c;
+	ASSERT_EQ(0, pthread_create(&c->th, NULL, call_fn, c));
+	c->running = true;
+	while (!__atomic_load_n(&c->started, __ATOMIC_SEQ_CST) &&
+	       now_ms() < end)
+		sleep_ms(10);
+	ASSERT_TRUE(__atomic_load_n(&c->started, __ATOMIC_SEQ_CST));
+}
+
+/* Join the call's thread within @ms: 0 or the pthread error. */
+static int join_call(struct call *c, int ms)
+{
+	struct timespec dl;
+	int ret;
+
+	if (!c->running)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &dl);
+	dl.tv_sec += ms / 1000;
+	ret = pthread_timedjoin_np(c->th, NULL, &dl);
+	if (!ret)
+		c->running = false;
+	return ret;
+}
+
+static void set_delay(struct __test_metadata *_metadata,
+		      struct td *td, int ms)
+{
+	char s[16];
+	int ret;
+
+	snprintf(s, sizeof(s), "%d", ms);
+	ret = write_str(TD_DELAY, s);
+	ASSERT_EQ(0, ret) TH_LOG("write %s: %s", TD_DELAY, strerror(-ret));
+	td->delay_set = ms != 0;
+	TH_LOG("ioctl_delay_ms = %d", ms);
+}
+
+static int module_refcnt(void)
+{
+	int n;
+
+	return read_int(TD_REFCNT, &n) ? -1 : n;
+}
+
+/*
+ * With @what held by userspace, delete_module() must be refused.  It is
+ * only tried if the module is pinned, so that the test never unloads it.
+ */
+static void check_rmmod_refused(struct __test_metadata *_metadata,
+				int base, const char *what)
+{
+	int n = module_refcnt();
+	int ret, err;
+
+	TH_LOG("%s refcnt with %s: %d (%d with nothing open)", TD_MODULE,
+	       what, n, base);
+	ASSERT_LT(base, n)
+		TH_LOG("%s does not pin %s: rmmod would unload it (not tried)",
+		       what, TD_MODULE);
+	ret = syscall(__NR_delete_module, TD_MODULE, O_NONBLOCK);
+	err = ret ? errno : 0;
+	TH_LOG("delete_module(%s, O_NONBLOCK) with %s: ret %d, errno %d (%s)",
+	       TD_MODULE, what, ret, err, strerror(err));
+	ASSERT_EQ(-1, ret) TH_LOG("%s was unloaded", TD_MODULE);
+	/* The kernel says EWOULDBLOCK for "in use"; rmmod(8) says EBUSY. */
+	EXPECT_TRUE(err == EBUSY || err == EWOULDBLOCK);
+}
+
+/* The module's count is back to @base once userspace lets go. */
+static void expect_unpinned(struct __test_metadata *_metadata, int base)
+{
+	int n = module_refcnt();
+
+	TH_LOG("%s refcnt after letting go: %d", TD_MODULE, n);
+	EXPECT_EQ(base, n);
+}
+
+/* QUERYCAP on a new file of the video node: the device still works. */
+static void check_video_works(struct __test_metadata *_metadata,
+			      struct td *td)
+{
+	struct v4l2_capability cap;
+	int fd = open(td->video, O_RDWR);
+	int err = fd < 0 ? errno : 0;
+
+	ASSERT_LE(0, fd) TH_LOG("open %s: %s", td->video, strerror(err));
+	err = xioctl(fd, VIDIOC_QUERYCAP, &cap);
+	close(fd);
+	TH_LOG("QUERYCAP on a new file of %s: %s", td->video,
+	       strerror(err));
+	EXPECT_EQ(0, err);
+}
+
+FIXTURE_SETUP(core)
+{
+	struct td *td = &self->td;
+	const char *missing;
+	int ret;
+
+	td->fd = -1;
+	if (access(DBG_LIVE, R_OK) || access(DBG_INSTANCES, R_OK))
+		SKIP(return, "no %s: debugfs or vlife-core missing",
+		     DBG_INSTANCES);
+	if (access(TD_DRIVER, F_OK))
+		SKIP(return, "no %s: vlife-testdrv not loaded", TD_DRIVER);
+	if (!dev_bound()) {
+		ret = drv_write("bind");
+		ASSERT_EQ(0, ret) TH_LOG("bind: %s", strerror(-ret));
+	}
+	missing = wait_nodes(td);
+	if (missing)
+		SKIP(return, "no %s", missing);
+	td->stale = count_inst(1, NULL);
+	ASSERT_LE(0, td->stale);
+	if (td->stale)
+		TH_LOG("%d unplugged instance(s) still listed before the test",
+		       td->stale);
+	TH_LOG("video %s, subdev %s, media %s", td->video, td->subdev,
+	       td->media);
+	td->ready = true;
+}
+
+FIXTURE_TEARDOWN(core)
+{
+	struct td *td = &self->td;
+	const char *missing;
+	unsigned int i;
+	int ret;
+
+	if (td->call && join_call(td->call, JOIN_MS + DELAY_MS)) {
+		TH_LOG("LOG_STATUS thread still in the call at teardown");
+		_metadata->passed = 0;
+		td->call = NULL;	/* leaked: the thread may use it */
+	}
+	free(td->call);
+	for (i = 0; i < NBUFS; i++)
+		if (td->map[i])
+			munmap(td->map[i], td->len[i]);
+	if (td->fd >= 0)
+		close(td->fd);
+	if (td->delay_set && write_str(TD_DELAY, "0"))
+		TH_LOG("could not reset %s", TD_DELAY);
+	if (!td->ready)
+		return;
+	ret = dev_bound() ? 0 : drv_write("bind");
+	missing = ret ? "bound device" : wait_nodes(td);
+	if (missing) {
+		TH_LOG("teardown could not rebind %s: no %s", TD_DEVICE,
+		       missing);
+		_metadata->passed = 0;
+	}
+}
+
+/* 1. A media device file across unbind: EIO, close(), then freed. */
+TEST_F_TIMEOUT(core, media_fd_across_unbind, 60)
+{
+	struct td *td = &self->td;
+	struct media_device_info info = { 0 };
+	struct media_v2_topology topo = { 0 };
+	struct inst in;
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->media);
+	ASSERT_EQ(0, xioctl(td->fd, MEDIA_IOC_DEVICE_INFO, &info));
+	TH_LOG("%s: model \"%s\", driver %s, bus_info %s", td->media,
+	       info.model, info.driver, info.bus_info);
+	ASSERT_EQ(0, xioctl(td->fd, MEDIA_IOC_G_TOPOLOGY, &topo));
+	TH_LOG("topology: %u entities, %u interfaces, %u pads, %u links",
+	       topo.num_entities, topo.num_interfaces, topo.num_pads,
+	       topo.num_links);
+	do_unbind(_metadata);
+	check_errno(_metadata, td->fd, MEDIA_IOC_DEVICE_INFO, &info,
+		    "MEDIA_IOC_DEVICE_INFO", EIO, ENODEV);
+	memset(&topo, 0, sizeof(topo));
+	check_errno(_metadata, td->fd, MEDIA_IOC_G_TOPOLOGY, &topo,
+		    "MEDIA_IOC_G_TOPOLOGY", EIO, ENODEV);
+	get_inst(_metadata, 1, &in, "media fd open after unbind");
+	EXPECT_EQ(1, in.media);
+	EXPECT_EQ(0, in.driver);
+	check_open_fails(_metadata, td->media);
+	close_node(_metadata, td, "media fd after unbind");
+	expect_gone(_metadata, td, "closing the media fd");
+}
+
+/* 2. A subdev file across unbind: ENODEV, poll() at once, close(). */
+TEST_F_TIMEOUT(core, subdev_fd_across_unbind, 60)
+{
+	struct td *td = &self->td;
+	struct v4l2_subdev_format sf = {
+		.which = V4L2_SUBDEV_FORMAT_ACTIVE, .pad = 1,
+	};
+	struct inst in;
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->subdev);
+	ASSERT_EQ(0, xioctl(td->fd, VIDIOC_SUBDEV_G_FMT, &sf));
+	TH_LOG("%s pad 1: %ux%u, code 0x%04x", td->subdev,
+	       sf.format.width, sf.format.height, sf.format.code);
+	EXPECT_EQ(TD_WIDTH, sf.format.width);
+	EXPECT_EQ(TD_HEIGHT, sf.format.height);
+	EXPECT_EQ(TD_CODE, sf.format.code);
+	do_unbind(_metadata);
+	memset(&sf, 0, sizeof(sf));
+	sf.which = V4L2_SUBDEV_FORMAT_ACTIVE;
+	sf.pad = 1;
+	check_errno(_metadata, td->fd, VIDIOC_SUBDEV_G_FMT, &sf,
+		    "VIDIOC_SUBDEV_G_FMT", ENODEV, ENODEV);
+	check_poll_gone(_metadata, td->fd);
+	get_inst(_metadata, 1, &in, "subdev fd open after unbind");
+	EXPECT_EQ(1, in.v4l2);
+	check_open_fails(_metadata, td->subdev);
+	close_node(_metadata, td, "subdev fd after unbind");
+	expect_gone(_metadata, td, "closing the subdev fd");
+}
+
+/* 3. Unbind waits for an ioctl in flight; later calls get ENODEV. */
+TEST_F_TIMEOUT(core, ioctl_in_flight_unbind, 60)
+{
+	struct td *td = &self->td;
+	struct v4l2_capability cap;
+	struct inst in;
+	struct call *c;
+	double ms;
+
+	if (!td->ready)
+		return;
+	if (access(TD_DELAY, W_OK))
+		SKIP(return, "no writable %s", TD_DELAY);
+	open_node(_metadata, td, td->video);
+	set_delay(_metadata, td, DELAY_MS);
+	start_call(_metadata, td);
+	c = td->call;
+	sleep_ms(INSIDE_MS);
+	ASSERT_EQ(0, __atomic_load_n(&c->done, __ATOMIC_SEQ_CST))
+		TH_LOG("LOG_STATUS returned early: ret %d, errno %d (%s)",
+		       c->ret, c->err, strerror(c->err));
+	get_inst(_metadata, 0, &in, "LOG_STATUS in flight");
+	EXPECT_EQ(1, in.in_flight);
+	ms = do_unbind(_metadata);
+	ASSERT_EQ(0, join_call(c, JOIN_MS))
+		TH_LOG("LOG_STATUS still in the call %d ms after unbind",
+		       JOIN_MS);
+	TH_LOG("LOG_STATUS returned %d, errno %d (%s) after %.1f ms",
+	       c->ret, c->err, c->ret ? strerror(c->err) : "completed",
+	       c->t_done - c->t_start);
+	EXPECT_TRUE(c->ret == 0 || c->err == ENODEV);
+	EXPECT_LE(UNBIND_MIN_MS, ms)
+		TH_LOG("unbind did not wait for the call in flight");
+	set_delay(_metadata, td, 0);
+	check_errno(_metadata, td->fd, VIDIOC_QUERYCAP, &cap,
+		    "VIDIOC_QUERYCAP", ENODEV, ENODEV);
+	check_errno(_metadata, td->fd, VIDIOC_LOG_STATUS, NULL,
+		    "VIDIOC_LOG_STATUS", ENODEV, ENODEV);
+	get_inst(_metadata, 1, &in, "after the call returned");
+	EXPECT_EQ(0, in.in_flight);
+}
+
+/* 4. Files and mappings counted by kind; the last munmap frees. */
+TEST_F_TIMEOUT(core, refs_by_kind, 60)
+{
+	struct td *td = &self->td;
+	struct inst in;
+	unsigned int i;
+	int sig;
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->video);
+	get_inst(_metadata, 0, &in, "video fd open");
+	EXPECT_EQ(1, in.files);
+	map_bufs(_metadata, td);
+	get_inst(_metadata, 0, &in, "buffers mapped");
+	EXPECT_EQ(1, in.files);
+	EXPECT_EQ(NBUFS, in.mmaps);
+	close_node(_metadata, td, "video fd, buffers mapped");
+	get_inst(_metadata, 0, &in, "video fd closed");
+	EXPECT_EQ(0, in.files);
+	EXPECT_EQ(NBUFS, in.mmaps);
+	do_unbind(_metadata);
+	get_inst(_metadata, 1, &in, "unbound, buffers mapped");
+	EXPECT_EQ(NBUFS, in.mmaps);
+	EXPECT_EQ(NBUFS, in.refs) TH_LOG("mappings not the only references");
+	for (i = 0; i < NBUFS; i++) {
+		sig = touch_pages(td->map[i], td->len[i]);
+		TH_LOG("read+write buffer %u after unbind: %s", i,
+		       sig ? strsignal(sig) : "ok");
+		EXPECT_EQ(0, sig);
+	}
+	unmap_buf(_metadata, td, 0);
+	get_inst(_metadata, 1, &in, "one buffer still mapped");
+	EXPECT_EQ(NBUFS - 1, in.mmaps);
+	unmap_buf(_metadata, td, 1);
+	expect_gone(_metadata, td, "the last munmap");
+}
+
+/* 5. rmmod is refused while a video file is open. */
+TEST_F_TIMEOUT(core, rmmod_video_fd, 60)
+{
+	struct td *td = &self->td;
+	struct v4l2_capability cap;
+	int base = module_refcnt();
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->video);
+	check_rmmod_refused(_metadata, base, "a video fd");
+	EXPECT_EQ(0, xioctl(td->fd, VIDIOC_QUERYCAP, &cap));
+	TH_LOG("QUERYCAP after the refused rmmod: driver %s", cap.driver);
+	close_node(_metadata, td, "video fd");
+	expect_unpinned(_metadata, base);
+}
+
+/* rmmod is refused while a buffer is mapped, with no file open. */
+TEST_F_TIMEOUT(core, rmmod_mapping_no_fd, 60)
+{
+	struct td *td = &self->td;
+	int base = module_refcnt();
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->video);
+	map_bufs(_metadata, td);
+	close_node(_metadata, td, "video fd, buffers mapped");
+	check_rmmod_refused(_metadata, base, "mappings and no fd");
+	check_video_works(_metadata, td);
+	unmap_buf(_metadata, td, 0);
+	unmap_buf(_metadata, td, 1);
+	expect_unpinned(_metadata, base);
+}
+
+/*
+ * rmmod is refused while a media device file is open: its last close may
+ * be the vlife device's last reference, which runs the driver's release
+ * code.
+ */
+TEST_F_TIMEOUT(core, rmmod_media_fd, 60)
+{
+	struct td *td = &self->td;
+	struct media_device_info info = { 0 };
+	int base = module_refcnt();
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->media);
+	check_rmmod_refused(_metadata, base, "a media fd");
+	EXPECT_EQ(0, xioctl(td->fd, MEDIA_IOC_DEVICE_INFO, &info));
+	close_node(_metadata, td, "media fd");
+	expect_unpinned(_metadata, base);
+}
+
+/* rmmod is refused while a subdev file is open. */
+TEST_F_TIMEOUT(core, rmmod_subdev_fd, 60)
+{
+	struct td *td = &self->td;
+	int base = module_refcnt();
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->subdev);
+	check_rmmod_refused(_metadata, base, "a subdev fd");
+	close_node(_metadata, td, "subdev fd");
+	expect_unpinned(_metadata, base);
+}
+
+/* 6. Nothing open: unbind frees the instance, rebind makes a new one. */
+TEST_F_TIMEOUT(core, no_leak_bind_cycle, 60)
+{
+	struct td *td = &self->td;
+	const char *missing;
+	int before, n, ret;
+	double ms;
+
+	if (!td->ready)
+		return;
+	ASSERT_EQ(0, read_int(DBG_LIVE, &before));
+	TH_LOG("live before unbind: %d", before);
+	do_unbind(_metadata);
+	n = wait_live(before - 1, GONE_MS, &ms);
+	TH_LOG("live after unbind: %d, %.1f ms", n, ms);
+	EXPECT_EQ(before - 1, n);
+	EXPECT_EQ(td->stale, count_inst(1, NULL));
+	ret = drv_write("bind");
+	ASSERT_EQ(0, ret) TH_LOG("bind: %s", strerror(-ret));
+	missing = wait_nodes(td);
+	ASSERT_EQ(NULL, missing) TH_LOG("no %s after bind", missing);
+	n = wait_live(before, GONE_MS, &ms);
+	TH_LOG("live after rebind: %d, %.1f ms", n, ms);
+	EXPECT_EQ(before, n);
+	EXPECT_EQ(1, count_inst(0, NULL));
+}
+
+TEST_HARNESS_MAIN
