@@ -27,12 +27,14 @@
  *   driver's .remove() did not;
  * - the embedded &struct v4l2_device, from vlife_v4l2_register() until its
  *   last video node has been released by the V4L2 core;
- * - every open file of a video node, from open() to the last close();
- * - every mapping of a vb2 buffer, from mmap() to munmap().
+ * - every open file of a video node, from open() to its release.  A
+ *   mapping of a vb2 buffer holds its file (vm_file), so the file, and its
+ *   reference, live until the last munmap() as well as the last close();
+ * - the media node, from registration until its last file is closed.
  *
- * Userspace references (files, mappings) also pin the driver's module, so
- * that the release code is still there when the last one goes: rmmod is
- * refused with -EBUSY while userspace holds the device.
+ * Userspace references (files, and through them mappings) also pin the
+ * driver's module, so that the release code is still there when the last
+ * one goes: rmmod is refused while userspace holds the device.
  *
  * On the final reference the driver's &vlife_device_ops.release runs,
  * then every managed action in reverse order of registration, then the
@@ -123,7 +125,7 @@ EXPORT_SYMBOL_GPL(vlife_dev_put);
 /**
  * vlife_dev_get_user() - take a reference on behalf of userspace
  * @vl: the vlife device
- * @kind: %VLIFE_REF_FILE or %VLIFE_REF_MMAP
+ * @kind: %VLIFE_REF_FILE
  *
  * Also pins the driver's module, so its release code outlives the
  * reference.

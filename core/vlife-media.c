@@ -74,7 +74,8 @@ int vlife_media_register(struct vlife_device *vl)
 
 	if (WARN_ON(!vl->has_media))
 		return -EINVAL;
-	ret = media_device_register(&vl->mdev);
+	/* The node's files pin the driver module, not the core. */
+	ret = __media_device_register(&vl->mdev, vl->owner);
 	if (ret)
 		return ret;
 	/* The media core leaves the node's drvdata and release hook to us. */

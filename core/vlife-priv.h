@@ -6,13 +6,11 @@
 #define _VLIFE_PRIV_H
 
 struct vlife_device;
-struct vm_area_struct;
 
 void vlife_managed_release(struct vlife_device *vl);
 void vlife_v4l2_wake_all(struct vlife_device *vl);
 void vlife_v4l2_unplug(struct vlife_device *vl);
 void vlife_media_unregister(struct vlife_device *vl);
-int vlife_vma_track(struct vlife_device *vl, struct vm_area_struct *vma);
 void vlife_debugfs_track(struct vlife_device *vl);
 void vlife_debugfs_forget(struct vlife_device *vl);
 int vlife_debugfs_init(void);

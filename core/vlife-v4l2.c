@@ -6,7 +6,6 @@
 
 #include <media/vlife.h>
 
-#include <linux/mm.h>
 #include <linux/poll.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
@@ -298,11 +297,6 @@ static int vlife_video_mmap(struct file *file, struct vm_area_struct *vma)
 		return -ENODEV;
 	if (video_devdata(file)->queue)
 		ret = vb2_fop_mmap(file, vma);
-	if (!ret) {
-		ret = vlife_vma_track(vl, vma);
-		if (ret)
-			vma->vm_ops->close(vma);
-	}
 	vlife_dev_exit(vl, idx);
 	return ret;
 }

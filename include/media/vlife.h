@@ -26,7 +26,6 @@ struct video_device;
  * @VLIFE_REF_V4L2: the &struct v4l2_device, until its last node is gone
  * @VLIFE_REF_MEDIA: the media device node, until its last file is closed
  * @VLIFE_REF_FILE: one open file of a video node
- * @VLIFE_REF_MMAP: one mapping of a vb2 buffer (shared by split VMAs)
  * @VLIFE_REF_OTHER: anything else (vlife_dev_get() by a driver)
  * @VLIFE_REF_KINDS: number of kinds
  *
@@ -38,7 +37,6 @@ enum vlife_ref_kind {
 	VLIFE_REF_V4L2,
 	VLIFE_REF_MEDIA,
 	VLIFE_REF_FILE,
-	VLIFE_REF_MMAP,
 	VLIFE_REF_OTHER,
 	VLIFE_REF_KINDS,
 };

@@ -116,6 +116,7 @@ static void testdrv_frame(struct timer_list *timer)
 		memset(vb2_plane_vaddr(&buf->vb.vb2_buf, 0), t->sequence & 0xff,
 		       testdrv_fmt.sizeimage);
 		buf->vb.sequence = t->sequence;
+		buf->vb.field = V4L2_FIELD_NONE;
 		buf->vb.vb2_buf.timestamp = ktime_get_ns();
 		vb2_buffer_done(&buf->vb.vb2_buf, VB2_BUF_STATE_DONE);
 	}
