@@ -28,7 +28,7 @@ export VLIFE_DEVICE=vivid.0
 {
 	"$bin" 2>&1
 	echo $? >$rcfile
-} | tee $log
+} | tee $log | sed 's/^/# /'
 rc=$(cat $rcfile 2>/dev/null || echo '?')
 
 failed=$(sed -n 's/^not ok [0-9]* \(unplug\.\)\{0,1\}//p' $log | tr '\n' ' ')

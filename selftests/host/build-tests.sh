@@ -6,7 +6,8 @@ cd "$(dirname "$0")/../.." || exit 1
 . selftests/lib/tap.sh
 
 tap_plan 1
-if out=$(make -s -C selftests all 2>&1) && ! grep -q 'warning:' <<<"$out"; then
+if out=$(make -s -C selftests all 2>&1 && make -s -C userspace-tools/bench 2>&1) &&
+   ! grep -q 'warning:' <<<"$out"; then
 	tap_ok "selftest programs build (-Wall -Wextra, no warnings)"
 else
 	echo "$out" | sed 's/^/# /'
