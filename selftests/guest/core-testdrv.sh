@@ -20,34 +20,14 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
 # shellcheck source=selftests/lib/modules.sh
 . lib/modules.sh
+# shellcheck source=selftests/lib/nodes.sh
+. lib/nodes.sh
 
 bins=$(cd .. && pwd)/build/selftests
 logs=/tmp/core-testdrv
 timeout=${VLIFE_COMPLIANCE_TIMEOUT:-300}
 progs_rc=0
 mkdir -p $logs
-
-# v4l_node PREFIX NAME: the /dev path of the video4linux node named NAME.
-v4l_node() {
-	for _d in /sys/class/video4linux/"$1"*; do
-		if [ "$(cat "$_d/name" 2>/dev/null)" = "$2" ]; then
-			echo "/dev/${_d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
-
-# media_node MODEL: the /dev path of the media device with that model.
-media_node() {
-	for _d in /sys/bus/media/devices/media*; do
-		if [ "$(cat "$_d/model" 2>/dev/null)" = "$1" ]; then
-			echo "/dev/${_d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
 
 # compliance NAME ARG...: one case; v4l2-compliance ARG... must end with
 # a totals line saying "Failed: 0, Warnings: 0".

@@ -7,21 +7,16 @@
 cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
 . lib/modules.sh
+. lib/nodes.sh
 bin=../build/bench/ioctl-cost
 n=${VLIFE_BENCH_ITERATIONS:-20000}
-
-node() { # sysfs name
-	for d in /sys/class/video4linux/video*; do
-		[ "$(cat "$d/name")" = "$1" ] && echo "/dev/${d##*/}" && return
-	done
-}
 
 tap_plan 1
 modprobe vivid n_devs=1 node_types=0x1
 vlife_insmod core/vlife-core
 vlife_insmod selftests/testdrv/vlife-testdrv
-vivid=$($bin "$(node vivid-000-vid-cap)" "$n")
-vlife=$($bin "$(node vlife-testdrv)" "$n")
+vivid=$($bin "$(v4l_node video vivid-000-vid-cap)" "$n")
+vlife=$($bin "$(v4l_node video vlife-testdrv)" "$n")
 rmmod vlife-testdrv vlife-core vivid
 if [ -n "$vivid" ] && [ -n "$vlife" ]; then
 	echo "$vivid" | while read -r name ns; do

@@ -6,14 +6,11 @@
 # failures are reported, not asserted: it is not our driver.
 cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
+. lib/nodes.sh
 
 tap_plan 3
 tap_check "modprobe vivid" modprobe vivid n_devs=1 node_types=0x1
-video=
-for dev in /sys/class/video4linux/video*; do
-	[ "$(cat "$dev/name" 2>/dev/null)" = "vivid-000-vid-cap" ] &&
-		video=/dev/${dev##*/}
-done
+video=$(v4l_node video vivid-000-vid-cap)
 log=/tmp/vivid-compliance.log
 v4l2-compliance -d "${video:-/dev/video0}" >$log 2>&1
 summary=$(grep -E '^Total for .*: [0-9]+, Succeeded: [0-9]+, Failed: [0-9]+, Warnings: [0-9]+' $log)
