@@ -17,14 +17,10 @@
  * Only single-planar capture nodes with streaming I/O are covered.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,26 +32,16 @@
 #include <unistd.h>
 #include <linux/videodev2.h>
 
-#include "kselftest_harness.h"
+#include "vlife_test.h"
 
 #define MAX_BUFS	4
 #define MAX_FDS		16
 #define WAKE_MAX_MS	1000	/* a blocked waiter must be woken by then */
-#define AT_ONCE_MS	100	/* "returns at once" */
 #define BLOCK_CHECK_MS	300	/* how long a waiter must stay blocked */
 #define WAIT_BOUND_MS	20000	/* bound on waits that should never last */
-#define NODE_WAIT_MS	10000	/* for the node to come back after bind */
-#define NODE_PATH	(sizeof("/dev/") + 256)
-#define CAP_TYPE	V4L2_BUF_TYPE_VIDEO_CAPTURE
 
 static const char *env_name, *env_drv, *env_dev;
 static int unbind_max_ms, frame_ms;
-
-/* When the last unbind started and returned (ms, CLOCK_MONOTONIC). */
-struct unbind_time {
-	double start;
-	double end;
-};
 
 /* A buffer queue on one open file. */
 struct vq {
@@ -79,19 +65,6 @@ FIXTURE(unplug)
 	struct unbind_time ut;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms)
-{
-	usleep(ms * 1000);
-}
-
 static int env_int(const char *var, int def)
 {
 	const char *s = getenv(var);
@@ -99,72 +72,14 @@ static int env_int(const char *var, int def)
 	return s && *s ? atoi(s) : def;
 }
 
-/* Line-buffered output so the harness's and the tests' lines interleave. */
+/* The device under test, from the environment. */
 static void __attribute__((constructor)) unplug_init(void)
 {
-	setvbuf(stdout, NULL, _IOLBF, 0);
 	env_name = getenv("VLIFE_VIDEO_NAME");
 	env_drv = getenv("VLIFE_DRIVER_DIR");
 	env_dev = getenv("VLIFE_DEVICE");
 	unbind_max_ms = env_int("VLIFE_UNBIND_MAX_MS", 5000);
 	frame_ms = env_int("VLIFE_FRAME_TIMEOUT_MS", 5000);
-}
-
-static bool dev_bound(void)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%s", env_drv, env_dev);
-	return access(p, F_OK) == 0;
-}
-
-/* Write VLIFE_DEVICE to the driver's @file: 0 or -errno. */
-static int drv_write(const char *file)
-{
-	char p[PATH_MAX];
-	int fd, ret = 0;
-
-	snprintf(p, sizeof(p), "%s/%s", env_drv, file);
-	fd = open(p, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, env_dev, strlen(env_dev)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* /dev/videoN of the node named VLIFE_VIDEO_NAME: 0 or -ENOENT. */
-static int find_node(char *path, size_t size)
-{
-	char p[PATH_MAX], name[256];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-	FILE *f;
-
-	d = opendir("/sys/class/video4linux");
-	if (!d)
-		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, "video", 5))
-			continue;
-		snprintf(p, sizeof(p), "/sys/class/video4linux/%s/name",
-			 de->d_name);
-		f = fopen(p, "r");
-		if (!f)
-			continue;
-		if (fgets(name, sizeof(name), f)) {
-			name[strcspn(name, "\n")] = 0;
-			if (!strcmp(name, env_name)) {
-				snprintf(path, size, "/dev/%s", de->d_name);
-				ret = 0;
-			}
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return ret;
 }
 
 /* Wait for the node in sysfs and in /dev: 0 or -ENOENT. */
@@ -173,7 +88,7 @@ static int wait_node(char *path, size_t size)
 	double end = now_ms() + NODE_WAIT_MS;
 
 	do {
-		if (!find_node(path, size) && !access(path, F_OK))
+		if (!find_v4l("video", env_name, path, size))
 			return 0;
 		sleep_ms(20);
 	} while (now_ms() < end);
@@ -185,8 +100,8 @@ static int ensure_bound(char *path, size_t size)
 {
 	int ret;
 
-	if (!dev_bound()) {
-		ret = drv_write("bind");
+	if (!dev_bound(env_drv, env_dev)) {
+		ret = drv_write(env_drv, env_dev, "bind");
 		if (ret)
 			return ret;
 	}
@@ -216,12 +131,6 @@ static void vq_release(struct vq *q)
 	vq_init(q);
 }
 
-/* ioctl() that returns 0 or errno. */
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? errno : 0;
-}
-
 static void vq_open(struct __test_metadata *_metadata, struct vq *q,
 		    const char *path)
 {
@@ -239,29 +148,14 @@ static void vq_mmap_bufs(struct __test_metadata *_metadata, struct vq *q,
 	struct v4l2_requestbuffers rb = {
 		.count = count, .type = CAP_TYPE, .memory = V4L2_MEMORY_MMAP,
 	};
-	struct v4l2_buffer b;
 	unsigned int i;
-	int err;
 
 	q->memory = V4L2_MEMORY_MMAP;
 	ASSERT_EQ(0, xioctl(q->fd, VIDIOC_REQBUFS, &rb));
 	ASSERT_LT(0U, rb.count);
 	q->count = rb.count < MAX_BUFS ? rb.count : MAX_BUFS;
-	for (i = 0; map && i < q->count; i++) {
-		memset(&b, 0, sizeof(b));
-		b.index = i;
-		b.type = CAP_TYPE;
-		b.memory = V4L2_MEMORY_MMAP;
-		ASSERT_EQ(0, xioctl(q->fd, VIDIOC_QUERYBUF, &b));
-		q->mem[i] = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
-				 MAP_SHARED, q->fd, b.m.offset);
-		err = q->mem[i] == MAP_FAILED ? errno : 0;
-		ASSERT_NE(MAP_FAILED, q->mem[i]) {
-			q->mem[i] = NULL;
-			TH_LOG("mmap buffer %u: %s", i, strerror(err));
-		}
-		q->len[i] = b.length;
-	}
+	for (i = 0; map && i < q->count; i++)
+		map_buf(_metadata, q->fd, i, &q->mem[i], &q->len[i]);
 	TH_LOG("%u MMAP buffers%s", q->count, map ? ", mapped" : "");
 }
 
@@ -331,25 +225,13 @@ static void vq_stream_mmap(struct __test_metadata *_metadata, struct vq *q,
 	vq_frames(_metadata, q, n);
 }
 
-static void do_unbind(struct __test_metadata *_metadata,
-		      struct unbind_time *ut)
-{
-	int ret;
-
-	ut->start = now_ms();
-	ret = drv_write("unbind");
-	ut->end = now_ms();
-	ASSERT_EQ(0, ret) TH_LOG("unbind: %s", strerror(-ret));
-	TH_LOG("unbind took %.1f ms", ut->end - ut->start);
-}
-
 static void do_rebind(struct __test_metadata *_metadata, char *path,
 		      size_t size)
 {
 	double t0 = now_ms();
 	int ret;
 
-	ret = drv_write("bind");
+	ret = drv_write(env_drv, env_dev, "bind");
 	ASSERT_EQ(0, ret) TH_LOG("bind: %s", strerror(-ret));
 	ret = wait_node(path, size);
 	ASSERT_EQ(0, ret) TH_LOG("no node named %s after bind", env_name);
@@ -429,7 +311,7 @@ TEST_F_TIMEOUT(unplug, s1_unbind_idle_rebind_stream, 60)
 	if (!self->ready)
 		return;
 	vq_release(&self->q);
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	do_rebind(_metadata, path, sizeof(path));
 	vq_open(_metadata, &self->q2, path);
 	vq_stream_mmap(_metadata, &self->q2, true, 3);
@@ -450,7 +332,7 @@ TEST_F_TIMEOUT(unplug, s2_idle_fd_enodev, 60)
 
 	if (!self->ready)
 		return;
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	check_enodev(_metadata, self->q.fd, VIDIOC_QUERYCAP, &cap,
 		     "QUERYCAP after unbind");
 	check_enodev(_metadata, self->q.fd, VIDIOC_G_FMT, &fmt,
@@ -497,7 +379,7 @@ TEST_F_TIMEOUT(unplug, s3_streaming_mmap_enodev, 60)
 	if (!self->ready)
 		return;
 	vq_stream_mmap(_metadata, &self->q, true, 2);
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	check_enodev(_metadata, self->q.fd, VIDIOC_DQBUF, &b,
 		     "DQBUF after unbind");
 	memset(&b, 0, sizeof(b));
@@ -644,7 +526,7 @@ static void blocked_unbind(struct __test_metadata *_metadata, int fd,
 	ASSERT_EQ(0, __atomic_load_n(&w->done, __ATOMIC_SEQ_CST))
 		TH_LOG("%s returned before unbind: ret %ld, errno %d (%s)",
 		       name, w->ret, w->err, strerror(w->err));
-	do_unbind(_metadata, &ut);
+	do_unbind(_metadata, env_drv, env_dev, &ut);
 	clock_gettime(CLOCK_REALTIME, &dl);
 	dl.tv_sec += WAKE_MAX_MS / 1000;
 	ret = pthread_timedjoin_np(th, NULL, &dl);
@@ -743,44 +625,6 @@ TEST_F_TIMEOUT(unplug, s4_blocked_dqevent, 60)
 }
 
 /* 5. Touch every page of mapped buffers after unbind. */
-static sigjmp_buf touch_env;
-static int touch_sig;
-static size_t touch_off;
-
-static void touch_handler(int sig)
-{
-	__atomic_store_n(&touch_sig, sig, __ATOMIC_SEQ_CST);
-	siglongjmp(touch_env, 1);
-}
-
-/* Read (and write if @wr) each page of @p: 0 or the signal it raised. */
-static int touch_pages(unsigned char *p, size_t len, bool wr, size_t *off)
-{
-	struct sigaction sa = { .sa_handler = touch_handler };
-	struct sigaction obus, osegv;
-	size_t pg = sysconf(_SC_PAGESIZE);
-	unsigned char v;
-	size_t i;
-
-	__atomic_store_n(&touch_sig, 0, __ATOMIC_SEQ_CST);
-	__atomic_store_n(&touch_off, 0, __ATOMIC_SEQ_CST);
-	sigaction(SIGBUS, &sa, &obus);
-	sigaction(SIGSEGV, &sa, &osegv);
-	if (!sigsetjmp(touch_env, 1)) {
-		for (i = 0; i < len; i += pg) {
-			__atomic_store_n(&touch_off, i, __ATOMIC_SEQ_CST);
-			v = __atomic_load_n(p + i, __ATOMIC_SEQ_CST);
-			if (wr)
-				__atomic_store_n(p + i, v ^ 0x5a,
-						 __ATOMIC_SEQ_CST);
-		}
-	}
-	sigaction(SIGBUS, &obus, NULL);
-	sigaction(SIGSEGV, &osegv, NULL);
-	*off = __atomic_load_n(&touch_off, __ATOMIC_SEQ_CST);
-	return __atomic_load_n(&touch_sig, __ATOMIC_SEQ_CST);
-}
-
 static void check_touch(struct __test_metadata *_metadata, void *p,
 			size_t len, bool wr, const char *what)
 {
@@ -800,7 +644,7 @@ TEST_F_TIMEOUT(unplug, s5_mmap_touch_after_unbind, 60)
 	if (!self->ready)
 		return;
 	vq_stream_mmap(_metadata, &self->q, true, 2);
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	for (i = 0; i < self->q.count; i++)
 		check_touch(_metadata, self->q.mem[i], self->q.len[i], true,
 			    "mmap buffer");
@@ -840,7 +684,7 @@ TEST_F_TIMEOUT(unplug, s6_dmabuf_after_unbind, 60)
 	       b.length);
 	vq_start(_metadata, &self->q);
 	vq_frames(_metadata, &self->q, 2);
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	ret = close(self->q.fd);
 	self->q.fd = -1;
 	TH_LOG("close video fd after unbind: %d", ret);
@@ -870,7 +714,7 @@ TEST_F_TIMEOUT(unplug, s7_rebind_with_old_fd, 60)
 	if (!self->ready)
 		return;
 	vq_stream_mmap(_metadata, &self->q, true, 1);
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	do_rebind(_metadata, path, sizeof(path));
 	check_enodev(_metadata, self->q.fd, VIDIOC_QUERYCAP, &cap,
 		     "old fd QUERYCAP after rebind");
@@ -899,7 +743,7 @@ static void unbind_latency(struct __test_metadata *_metadata,
 		extra[i] = open(path, O_RDWR);
 		ASSERT_LE(0, extra[i]);
 	}
-	do_unbind(_metadata, &ut);
+	do_unbind(_metadata, env_drv, env_dev, &ut);
 	ms = ut.end - ut.start;
 	TH_LOG("unbind with %d fd(s) open, 1 streaming: %.1f ms (limit %d)",
 	       n, ms, unbind_max_ms);
@@ -952,7 +796,7 @@ TEST_F_TIMEOUT(unplug, s9_userptr_unbind, 60)
 	TH_LOG("%u USERPTR buffers of %zu bytes", self->q.count, len);
 	vq_start(_metadata, &self->q);
 	vq_frames(_metadata, &self->q, 2);
-	do_unbind(_metadata, &self->ut);
+	do_unbind(_metadata, env_drv, env_dev, &self->ut);
 	check_enodev(_metadata, self->q.fd, VIDIOC_DQBUF, &b,
 		     "DQBUF after unbind");
 	b.index = 0;

@@ -18,11 +18,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <poll.h>
 #include <pthread.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,7 +34,7 @@
 #include <linux/v4l2-subdev.h>
 #include <linux/videodev2.h>
 
-#include "kselftest_harness.h"
+#include "vlife_test.h"
 
 #define TD_VIDEO	"vlife-testdrv"
 #define TD_SUBDEV	"vlife-testdrv-proc"
@@ -63,12 +60,8 @@
  * kobject release by 1 to 4 s, and a node's cdev and device go in turn.
  */
 #define GONE_MS		10000
-#define AT_ONCE_MS	100	/* "returns at once" */
 #define POLL_MAX_MS	1000	/* bound on a poll() that should not wait */
 #define JOIN_MS		5000	/* bound on the in-flight call's return */
-#define NODE_WAIT_MS	10000	/* for the nodes to appear after bind */
-#define NODE_PATH	(sizeof("/dev/") + 256)
-#define CAP_TYPE	V4L2_BUF_TYPE_VIDEO_CAPTURE
 #define NBUFS		2
 
 /* One line of debugfs "instances". */
@@ -109,47 +102,6 @@ FIXTURE(core)
 	struct td td;
 };
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms)
-{
-	usleep(ms * 1000);
-}
-
-/* Line-buffered output so the harness's and the tests' lines interleave. */
-static void __attribute__((constructor)) core_test_init(void)
-{
-	setvbuf(stdout, NULL, _IOLBF, 0);
-}
-
-/* ioctl() that returns 0 or errno. */
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? errno : 0;
-}
-
-/* First line of @path, without its newline: 0 or -errno. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, size, f))
-		ret = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-	return ret;
-}
-
 static int read_int(const char *path, int *val)
 {
 	char buf[64];
@@ -160,59 +112,6 @@ static int read_int(const char *path, int *val)
 		return ret;
 	*val = strtol(buf, &end, 10);
 	return end == buf ? -EINVAL : 0;
-}
-
-static int write_str(const char *path, const char *s)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-static bool dev_bound(void)
-{
-	return access(TD_DRIVER "/" TD_DEVICE, F_OK) == 0;
-}
-
-/* Write the device's name to the driver's "bind" or "unbind". */
-static int drv_write(const char *file)
-{
-	char p[PATH_MAX];
-
-	snprintf(p, sizeof(p), "%s/%s", TD_DRIVER, file);
-	return write_str(p, TD_DEVICE);
-}
-
-/* /dev node of the video4linux node @prefix* named @name: 0 or -ENOENT. */
-static int find_v4l(const char *prefix, const char *name, char *path,
-		    size_t size)
-{
-	char p[PATH_MAX], s[256];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-
-	d = opendir("/sys/class/video4linux");
-	if (!d)
-		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(p, sizeof(p), "/sys/class/video4linux/%s/name",
-			 de->d_name);
-		if (read_line(p, s, sizeof(s)) || strcmp(s, name))
-			continue;
-		snprintf(path, size, "/dev/%s", de->d_name);
-		ret = access(path, F_OK) ? -ENOENT : 0;
-	}
-	closedir(d);
-	return ret;
 }
 
 /* /dev/mediaN whose model is TD_MODEL: 0 or -ENOENT. */
@@ -409,17 +308,13 @@ static void close_node(struct __test_metadata *_metadata,
 	EXPECT_EQ(0, ret);
 }
 
-/* Unbind; its duration in ms. */
-static double do_unbind(struct __test_metadata *_metadata)
+/* Unbind the test device; its duration in ms. */
+static double td_unbind(struct __test_metadata *_metadata)
 {
-	double t0 = now_ms(), ms;
-	int ret;
+	struct unbind_time ut;
 
-	ret = drv_write("unbind");
-	ms = now_ms() - t0;
-	ASSERT_EQ(0, ret) TH_LOG("unbind: %s", strerror(-ret));
-	TH_LOG("unbind took %.1f ms", ms);
-	return ms;
+	do_unbind(_metadata, TD_DRIVER, TD_DEVICE, &ut);
+	return ut.end - ut.start;
 }
 
 /* The ioctl must fail with @e1 or @e2. */
@@ -473,27 +368,13 @@ static void map_bufs(struct __test_metadata *_metadata,
 	struct v4l2_requestbuffers rb = {
 		.count = NBUFS, .type = CAP_TYPE, .memory = V4L2_MEMORY_MMAP,
 	};
-	struct v4l2_buffer b;
 	unsigned int i;
-	int err;
 
 	ASSERT_EQ(0, xioctl(td->fd, VIDIOC_REQBUFS, &rb));
 	ASSERT_EQ(NBUFS, rb.count);
 	for (i = 0; i < NBUFS; i++) {
-		memset(&b, 0, sizeof(b));
-		b.index = i;
-		b.type = CAP_TYPE;
-		b.memory = V4L2_MEMORY_MMAP;
-		ASSERT_EQ(0, xioctl(td->fd, VIDIOC_QUERYBUF, &b));
-		td->map[i] = mmap(NULL, b.length, PROT_READ | PROT_WRITE,
-				  MAP_SHARED, td->fd, b.m.offset);
-		err = td->map[i] == MAP_FAILED ? errno : 0;
-		ASSERT_NE(MAP_FAILED, td->map[i]) {
-			td->map[i] = NULL;
-			TH_LOG("mmap buffer %u: %s", i, strerror(err));
-		}
-		td->len[i] = b.length;
-		TH_LOG("buffer %u mapped, %u bytes", i, b.length);
+		map_buf(_metadata, td->fd, i, &td->map[i], &td->len[i]);
+		TH_LOG("buffer %u mapped, %zu bytes", i, td->len[i]);
 	}
 }
 
@@ -505,39 +386,6 @@ static void unmap_buf(struct __test_metadata *_metadata,
 	td->map[i] = NULL;
 	TH_LOG("munmap buffer %u: %d", i, ret);
 	EXPECT_EQ(0, ret);
-}
-
-/* Touching mapped memory must not fault: SIGBUS/SIGSEGV caught here. */
-static sigjmp_buf touch_env;
-static int touch_sig;
-
-static void touch_handler(int sig)
-{
-	__atomic_store_n(&touch_sig, sig, __ATOMIC_SEQ_CST);
-	siglongjmp(touch_env, 1);
-}
-
-/* Read and write each page of @p: 0 or the signal it raised. */
-static int touch_pages(unsigned char *p, size_t len)
-{
-	struct sigaction sa = { .sa_handler = touch_handler };
-	struct sigaction obus, osegv;
-	size_t pg = sysconf(_SC_PAGESIZE);
-	unsigned char v;
-	size_t i;
-
-	__atomic_store_n(&touch_sig, 0, __ATOMIC_SEQ_CST);
-	sigaction(SIGBUS, &sa, &obus);
-	sigaction(SIGSEGV, &sa, &osegv);
-	if (!sigsetjmp(touch_env, 1)) {
-		for (i = 0; i < len; i += pg) {
-			v = __atomic_load_n(p + i, __ATOMIC_SEQ_CST);
-			__atomic_store_n(p + i, v ^ 0x5a, __ATOMIC_SEQ_CST);
-		}
-	}
-	sigaction(SIGBUS, &obus, NULL);
-	sigaction(SIGSEGV, &osegv, NULL);
-	return __atomic_load_n(&touch_sig, __ATOMIC_SEQ_CST);
 }
 
 static void *call_fn(void *arg)
@@ -640,6 +488,27 @@ static void expect_unpinned(struct __test_metadata *_metadata, int base)
 	EXPECT_EQ(base, n);
 }
 
+/*
+ * rmmod is refused while a file of @path, @what, is open; @req (if not 0)
+ * still succeeds on it after the refusal; once it is closed the module is
+ * no longer pinned.
+ */
+static void rmmod_with_fd(struct __test_metadata *_metadata, struct td *td,
+			  const char *path, const char *what,
+			  unsigned long req, void *arg)
+{
+	int base = module_refcnt();
+	char held[32];
+
+	snprintf(held, sizeof(held), "a %s", what);
+	open_node(_metadata, td, path);
+	check_rmmod_refused(_metadata, base, held);
+	if (req)
+		EXPECT_EQ(0, xioctl(td->fd, req, arg));
+	close_node(_metadata, td, what);
+	expect_unpinned(_metadata, base);
+}
+
 /* QUERYCAP on a new file of the video node: the device still works. */
 static void check_video_works(struct __test_metadata *_metadata,
 			      struct td *td)
@@ -669,8 +538,8 @@ FIXTURE_SETUP(core)
 		     DBG_INSTANCES);
 	if (access(TD_DRIVER, F_OK))
 		SKIP(return, "no %s: vlife-testdrv not loaded", TD_DRIVER);
-	if (!dev_bound()) {
-		ret = drv_write("bind");
+	if (!dev_bound(TD_DRIVER, TD_DEVICE)) {
+		ret = drv_write(TD_DRIVER, TD_DEVICE, "bind");
 		ASSERT_EQ(0, ret) TH_LOG("bind: %s", strerror(-ret));
 	}
 	missing = wait_nodes(td);
@@ -709,7 +578,8 @@ FIXTURE_TEARDOWN(core)
 		TH_LOG("could not reset %s", TD_DELAY);
 	if (!td->ready)
 		return;
-	ret = dev_bound() ? 0 : drv_write("bind");
+	ret = dev_bound(TD_DRIVER, TD_DEVICE) ? 0 :
+	      drv_write(TD_DRIVER, TD_DEVICE, "bind");
 	missing = ret ? "bound device" : wait_nodes(td);
 	if (missing) {
 		TH_LOG("teardown could not rebind %s: no %s", TD_DEVICE,
@@ -736,7 +606,7 @@ TEST_F_TIMEOUT(core, media_fd_across_unbind, 60)
 	TH_LOG("topology: %u entities, %u interfaces, %u pads, %u links",
 	       topo.num_entities, topo.num_interfaces, topo.num_pads,
 	       topo.num_links);
-	do_unbind(_metadata);
+	td_unbind(_metadata);
 	check_errno(_metadata, td->fd, MEDIA_IOC_DEVICE_INFO, &info,
 		    "MEDIA_IOC_DEVICE_INFO", EIO, ENODEV);
 	memset(&topo, 0, sizeof(topo));
@@ -768,7 +638,7 @@ TEST_F_TIMEOUT(core, subdev_fd_across_unbind, 60)
 	EXPECT_EQ(TD_WIDTH, sf.format.width);
 	EXPECT_EQ(TD_HEIGHT, sf.format.height);
 	EXPECT_EQ(TD_CODE, sf.format.code);
-	do_unbind(_metadata);
+	td_unbind(_metadata);
 	memset(&sf, 0, sizeof(sf));
 	sf.which = V4L2_SUBDEV_FORMAT_ACTIVE;
 	sf.pad = 1;
@@ -805,7 +675,7 @@ TEST_F_TIMEOUT(core, ioctl_in_flight_unbind, 60)
 		       c->ret, c->err, strerror(c->err));
 	get_inst(_metadata, 0, &in, "LOG_STATUS in flight");
 	EXPECT_EQ(1, in.in_flight);
-	ms = do_unbind(_metadata);
+	ms = td_unbind(_metadata);
 	ASSERT_EQ(0, join_call(c, JOIN_MS))
 		TH_LOG("LOG_STATUS still in the call %d ms after unbind",
 		       JOIN_MS);
@@ -834,6 +704,7 @@ TEST_F_TIMEOUT(core, refs_by_kind, 60)
 	struct td *td = &self->td;
 	struct inst in;
 	unsigned int i;
+	size_t off;
 	int sig;
 
 	if (!td->ready)
@@ -847,12 +718,12 @@ TEST_F_TIMEOUT(core, refs_by_kind, 60)
 	close_node(_metadata, td, "video fd, buffers mapped");
 	get_inst(_metadata, 0, &in, "video fd closed, file held by mappings");
 	EXPECT_EQ(1, in.files);
-	do_unbind(_metadata);
+	td_unbind(_metadata);
 	get_inst(_metadata, 1, &in, "unbound, buffers mapped");
 	EXPECT_EQ(0, in.driver);
 	EXPECT_EQ(1, in.files);
 	for (i = 0; i < NBUFS; i++) {
-		sig = touch_pages(td->map[i], td->len[i]);
+		sig = touch_pages(td->map[i], td->len[i], true, &off);
 		TH_LOG("read+write buffer %u after unbind: %s", i,
 		       sig ? strsignal(sig) : "ok");
 		EXPECT_EQ(0, sig);
@@ -868,17 +739,13 @@ TEST_F_TIMEOUT(core, refs_by_kind, 60)
 TEST_F_TIMEOUT(core, rmmod_video_fd, 60)
 {
 	struct td *td = &self->td;
-	struct v4l2_capability cap;
-	int base = module_refcnt();
+	struct v4l2_capability cap = { 0 };
 
 	if (!td->ready)
 		return;
-	open_node(_metadata, td, td->video);
-	check_rmmod_refused(_metadata, base, "a video fd");
-	EXPECT_EQ(0, xioctl(td->fd, VIDIOC_QUERYCAP, &cap));
+	rmmod_with_fd(_metadata, td, td->video, "video fd", VIDIOC_QUERYCAP,
+		      &cap);
 	TH_LOG("QUERYCAP after the refused rmmod: driver %s", cap.driver);
-	close_node(_metadata, td, "video fd");
-	expect_unpinned(_metadata, base);
 }
 
 /* rmmod is refused while a buffer is mapped, with no file open. */
@@ -908,29 +775,21 @@ TEST_F_TIMEOUT(core, rmmod_media_fd, 60)
 {
 	struct td *td = &self->td;
 	struct media_device_info info = { 0 };
-	int base = module_refcnt();
 
 	if (!td->ready)
 		return;
-	open_node(_metadata, td, td->media);
-	check_rmmod_refused(_metadata, base, "a media fd");
-	EXPECT_EQ(0, xioctl(td->fd, MEDIA_IOC_DEVICE_INFO, &info));
-	close_node(_metadata, td, "media fd");
-	expect_unpinned(_metadata, base);
+	rmmod_with_fd(_metadata, td, td->media, "media fd",
+		      MEDIA_IOC_DEVICE_INFO, &info);
 }
 
 /* rmmod is refused while a subdev file is open. */
 TEST_F_TIMEOUT(core, rmmod_subdev_fd, 60)
 {
 	struct td *td = &self->td;
-	int base = module_refcnt();
 
 	if (!td->ready)
 		return;
-	open_node(_metadata, td, td->subdev);
-	check_rmmod_refused(_metadata, base, "a subdev fd");
-	close_node(_metadata, td, "subdev fd");
-	expect_unpinned(_metadata, base);
+	rmmod_with_fd(_metadata, td, td->subdev, "subdev fd", 0, NULL);
 }
 
 /* 6. Nothing open: unbind frees the instance, rebind makes a new one. */
@@ -945,12 +804,12 @@ TEST_F_TIMEOUT(core, no_leak_bind_cycle, 60)
 		return;
 	ASSERT_EQ(0, read_int(DBG_LIVE, &before));
 	TH_LOG("live before unbind: %d", before);
-	do_unbind(_metadata);
+	td_unbind(_metadata);
 	n = wait_live(before - 1, GONE_MS, &ms);
 	TH_LOG("live after unbind: %d, %.1f ms", n, ms);
 	EXPECT_EQ(before - 1, n);
 	EXPECT_EQ(td->stale, count_inst(1, NULL));
-	ret = drv_write("bind");
+	ret = drv_write(TD_DRIVER, TD_DEVICE, "bind");
 	ASSERT_EQ(0, ret) TH_LOG("bind: %s", strerror(-ret));
 	missing = wait_nodes(td);
 	ASSERT_EQ(NULL, missing) TH_LOG("no %s after bind", missing);
