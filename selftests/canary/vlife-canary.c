@@ -61,8 +61,8 @@ static void vlife_canary_refcount_underflow(void)
 {
 	refcount_t ref = REFCOUNT_INIT(1);
 
-	refcount_dec(&ref);
-	refcount_dec(&ref);
+	if (refcount_dec_and_test(&ref))
+		refcount_dec_and_test(&ref);
 }
 
 static int __init vlife_canary_init(void)

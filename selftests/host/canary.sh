@@ -16,7 +16,8 @@ bugs=warn
 if [ "$kernel" = debug ]; then
 	expect+=("KASAN: use-after-free" "unreferenced object"
 		"possible circular locking dependency" "refcount_t: underflow")
-	bugs=warn,uaf,leak,lockdep,refcount
+	# lockdep first: a KASAN report turns lockdep off.
+	bugs=lockdep,warn,refcount,leak,uaf
 fi
 tap_plan $(( ${#expect[@]} + 1 ))
 
