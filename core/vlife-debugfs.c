@@ -7,8 +7,10 @@
 
 #include <linux/debugfs.h>
 #include <linux/list.h>
+#include <linux/module.h>
 #include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/wait.h>
 
 #include "vlife-priv.h"
 
@@ -28,6 +30,7 @@
 static struct dentry *vlife_debugfs;
 static LIST_HEAD(vlife_instances);
 static DEFINE_MUTEX(vlife_instances_lock);
+static DECLARE_WAIT_QUEUE_HEAD(vlife_instances_wq);
 
 static const char *const vlife_ref_names[VLIFE_REF_KINDS] = {
 	[VLIFE_REF_DRIVER] = "driver",
@@ -49,6 +52,32 @@ void vlife_debugfs_forget(struct vlife_device *vl)
 	mutex_lock(&vlife_instances_lock);
 	list_del(&vl->entry);
 	mutex_unlock(&vlife_instances_lock);
+	wake_up_all(&vlife_instances_wq);
+}
+
+static bool vlife_owner_has_instances(struct module *owner)
+{
+	struct vlife_device *vl;
+	bool found = false;
+
+	mutex_lock(&vlife_instances_lock);
+	list_for_each_entry(vl, &vlife_instances, entry)
+		found |= vl->owner == owner;
+	mutex_unlock(&vlife_instances_lock);
+	return found;
+}
+
+/*
+ * A driver module is being unloaded: its exit has unbound every device,
+ * and userspace references pin the module, so what is left are releases
+ * the kernel itself delays (a kobject release, for one).  They run the
+ * driver's release code: wait for them before the module's memory goes.
+ */
+void vlife_module_going(struct module *owner)
+{
+	if (!wait_event_timeout(vlife_instances_wq,
+				!vlife_owner_has_instances(owner), 60 * HZ))
+		pr_err("vlife: %s unloaded with live devices\n", owner->name);
 }
 
 static int vlife_live_show(struct seq_file *s, void *unused)

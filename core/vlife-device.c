@@ -47,10 +47,11 @@ static void vlife_dev_release(struct kref *ref)
 {
 	struct vlife_device *vl = container_of(ref, struct vlife_device, ref);
 
-	vlife_debugfs_forget(vl);
 	if (vl->ops && vl->ops->release)
 		vl->ops->release(vl);
 	vlife_managed_release(vl);
+	/* Last: module unload waits for this (see vlife_module_going()). */
+	vlife_debugfs_forget(vl);
 	kfree(vl->container);
 }
 

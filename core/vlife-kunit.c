@@ -13,6 +13,7 @@
 #include <linux/delay.h>
 #include <linux/device.h>
 #include <linux/kthread.h>
+#include <linux/platform_device.h>
 #include <linux/sched.h>
 #include <media/vlife.h>
 
@@ -32,6 +33,7 @@ struct vlife_kunit_log {
 };
 
 struct vlife_kunit_ctx {
+	struct platform_device *pdev;
 	struct device *parent;
 	struct vlife_kunit_dev *dev;
 	struct vlife_kunit_log log;
@@ -69,28 +71,35 @@ static int vlife_kunit_init(struct kunit *test)
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
-	ctx->parent = root_device_register("vlife-kunit");
-	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->parent));
+	test->priv = ctx;
+	/* A fresh name each time: DEBUG_KOBJECT_RELEASE delays the last. */
+	ctx->pdev = platform_device_register_simple("vlife-kunit",
+						    PLATFORM_DEVID_AUTO,
+						    NULL, 0);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->pdev));
+	ctx->parent = &ctx->pdev->dev;
 	vlife_kunit_current_log = &ctx->log;
 	ctx->dev = vlife_dev_alloc(ctx->parent, &vlife_kunit_ops,
 				   struct vlife_kunit_dev, vl);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(ctx->dev));
-	test->priv = ctx;
 	return 0;
 }
 
-/* Unbinding the parent drops the driver's reference (devres). */
+/* Removing the parent drops the driver's reference (devres). */
 static void vlife_kunit_unbind(struct vlife_kunit_ctx *ctx)
 {
 	if (ctx->parent) {
-		root_device_unregister(ctx->parent);
+		platform_device_unregister(ctx->pdev);
 		ctx->parent = NULL;
 	}
 }
 
 static void vlife_kunit_exit(struct kunit *test)
 {
-	vlife_kunit_unbind(test->priv);
+	struct vlife_kunit_ctx *ctx = test->priv;
+
+	if (ctx && !IS_ERR_OR_NULL(ctx->pdev))
+		vlife_kunit_unbind(ctx);
 }
 
 static void vlife_kunit_alloc_embeds(struct kunit *test)
@@ -101,7 +110,7 @@ static void vlife_kunit_alloc_embeds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, ctx->dev->after, 0);
 	KUNIT_EXPECT_PTR_EQ(test, ctx->dev->vl.container, (void *)ctx->dev);
 	KUNIT_EXPECT_EQ(test, kref_read(&ctx->dev->vl.ref), 1);
-	KUNIT_EXPECT_STREQ(test, ctx->dev->vl.name, "vlife-kunit");
+	KUNIT_EXPECT_STREQ(test, ctx->dev->vl.name, dev_name(ctx->parent));
 }
 
 static void vlife_kunit_release_lifo(struct kunit *test)

@@ -5,6 +5,7 @@
 #ifndef _VLIFE_PRIV_H
 #define _VLIFE_PRIV_H
 
+struct module;
 struct vlife_device;
 
 void vlife_managed_release(struct vlife_device *vl);
@@ -13,6 +14,7 @@ void vlife_v4l2_unplug(struct vlife_device *vl);
 void vlife_media_unregister(struct vlife_device *vl);
 void vlife_debugfs_track(struct vlife_device *vl);
 void vlife_debugfs_forget(struct vlife_device *vl);
+void vlife_module_going(struct module *owner);
 int vlife_debugfs_init(void);
 void vlife_debugfs_exit(void);
 
