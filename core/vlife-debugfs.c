@@ -8,8 +8,8 @@
 #include <linux/debugfs.h>
 #include <linux/list.h>
 #include <linux/module.h>
-#include <linux/mutex.h>
 #include <linux/seq_file.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 
 #include "vlife-priv.h"
@@ -29,7 +29,8 @@
 
 static struct dentry *vlife_debugfs;
 static LIST_HEAD(vlife_instances);
-static DEFINE_MUTEX(vlife_instances_lock);
+/* A spinlock: vlife_owner_has_instances() runs as a wait condition. */
+static DEFINE_SPINLOCK(vlife_instances_lock);
 static DECLARE_WAIT_QUEUE_HEAD(vlife_instances_wq);
 
 static const char *const vlife_ref_names[VLIFE_REF_KINDS] = {
@@ -42,16 +43,16 @@ static const char *const vlife_ref_names[VLIFE_REF_KINDS] = {
 
 void vlife_debugfs_track(struct vlife_device *vl)
 {
-	mutex_lock(&vlife_instances_lock);
+	spin_lock(&vlife_instances_lock);
 	list_add_tail(&vl->entry, &vlife_instances);
-	mutex_unlock(&vlife_instances_lock);
+	spin_unlock(&vlife_instances_lock);
 }
 
 void vlife_debugfs_forget(struct vlife_device *vl)
 {
-	mutex_lock(&vlife_instances_lock);
+	spin_lock(&vlife_instances_lock);
 	list_del(&vl->entry);
-	mutex_unlock(&vlife_instances_lock);
+	spin_unlock(&vlife_instances_lock);
 	wake_up_all(&vlife_instances_wq);
 }
 
@@ -60,10 +61,10 @@ static bool vlife_owner_has_instances(struct module *owner)
 	struct vlife_device *vl;
 	bool found = false;
 
-	mutex_lock(&vlife_instances_lock);
+	spin_lock(&vlife_instances_lock);
 	list_for_each_entry(vl, &vlife_instances, entry)
 		found |= vl->owner == owner;
-	mutex_unlock(&vlife_instances_lock);
+	spin_unlock(&vlife_instances_lock);
 	return found;
 }
 
@@ -85,10 +86,10 @@ static int vlife_live_show(struct seq_file *s, void *unused)
 	unsigned int n = 0;
 	struct list_head *p;
 
-	mutex_lock(&vlife_instances_lock);
+	spin_lock(&vlife_instances_lock);
 	list_for_each(p, &vlife_instances)
 		n++;
-	mutex_unlock(&vlife_instances_lock);
+	spin_unlock(&vlife_instances_lock);
 	seq_printf(s, "%u\n", n);
 	return 0;
 }
@@ -99,7 +100,7 @@ static int vlife_instances_show(struct seq_file *s, void *unused)
 	struct vlife_device *vl;
 	int k;
 
-	mutex_lock(&vlife_instances_lock);
+	spin_lock(&vlife_instances_lock);
 	list_for_each_entry(vl, &vlife_instances, entry) {
 		seq_printf(s, "%s refs=%u", vl->name, kref_read(&vl->ref));
 		for (k = 0; k < VLIFE_REF_KINDS; k++)
@@ -109,7 +110,7 @@ static int vlife_instances_show(struct seq_file *s, void *unused)
 			   atomic_read(&vl->in_flight),
 			   READ_ONCE(vl->unplugged));
 	}
-	mutex_unlock(&vlife_instances_lock);
+	spin_unlock(&vlife_instances_lock);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(vlife_instances);

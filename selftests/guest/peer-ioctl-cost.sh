@@ -17,7 +17,7 @@ vlife_insmod core/vlife-core
 vlife_insmod selftests/testdrv/vlife-testdrv
 vivid=$($bin "$(v4l_node video vivid-000-vid-cap)" "$n")
 vlife=$($bin "$(v4l_node video vlife-testdrv)" "$n")
-rmmod vlife-testdrv vlife-core vivid
+rmmod vlife-testdrv vlife-core  # vivid stays: peer-vivid-compliance.sh
 if [ -n "$vivid" ] && [ -n "$vlife" ]; then
 	echo "$vivid" | while read -r name ns; do
 		v=$(echo "$vlife" | awk -v n="$name" '$1 == n { print $2 }')
