@@ -38,6 +38,7 @@ static const char *const vlife_ref_names[VLIFE_REF_KINDS] = {
 	[VLIFE_REF_V4L2] = "v4l2",
 	[VLIFE_REF_MEDIA] = "media",
 	[VLIFE_REF_FILE] = "files",
+	[VLIFE_REF_SUBDEV] = "subdev",
 	[VLIFE_REF_OTHER] = "other",
 };
 

@@ -50,6 +50,7 @@ static void vlife_dev_release(struct kref *ref)
 	if (vl->ops && vl->ops->release)
 		vl->ops->release(vl);
 	vlife_managed_release(vl);
+	cleanup_srcu_struct(&vl->srcu);
 	/* Last: module unload waits for this (see vlife_module_going()). */
 	vlife_debugfs_forget(vl);
 	kfree(vl->container);
@@ -77,6 +78,11 @@ void *__vlife_dev_alloc(struct device *parent,
 		return ERR_PTR(-ENOMEM);
 
 	vl = container + offset;
+	ret = init_srcu_struct(&vl->srcu);
+	if (ret) {
+		kfree(container);
+		return ERR_PTR(ret);
+	}
 	kref_init(&vl->ref);
 	atomic_set(&vl->refs[VLIFE_REF_DRIVER], 1);
 	vl->container = container;

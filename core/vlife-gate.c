@@ -20,21 +20,24 @@
  * .remove(), closes the gate:
  *
  * 1. it marks the device unplugged, so no new section can start;
- * 2. it wakes every waiter (DQBUF, read, poll, DQEVENT) so that sections
- *    blocked in the V4L2 core leave;
+ * 2. it wakes every waiter (DQBUF, read, poll, DQEVENT, on video and
+ *    subdev nodes) so that sections blocked in the V4L2 core leave;
  * 3. it waits for the sections still running (synchronize_srcu());
- * 4. it stops streaming on every queue (the driver's stop_streaming runs,
- *    returning its buffers with %VB2_BUF_STATE_ERROR), frees the queues'
- *    buffers (mapped memory stays until munmap()), and unregisters every
- *    node, the media device and the V4L2 device.
+ * 4. it unregisters the subdevs it offered to a bridge (whose notifier
+ *    .unbind runs then), stops streaming on every queue (the driver's
+ *    stop_streaming runs, returning its buffers with
+ *    %VB2_BUF_STATE_ERROR), frees the queues' buffers (mapped memory stays
+ *    until munmap()), and unregisters every node, the media device and
+ *    the V4L2 device.
+ *
+ * Each instance has its own SRCU domain: a DQBUF blocked in one device's
+ * gate never delays the unplug of another.
  *
  * When it returns, no file operation can reach the driver's hardware
  * paths again; the driver may then release its hardware.  Calls made
  * after it fail with -ENODEV, poll() reports EPOLLERR | EPOLLHUP, and
  * close() always succeeds.
  */
-
-DEFINE_STATIC_SRCU(vlife_unplug_srcu);
 
 /**
  * vlife_dev_enter() - enter a section that may touch the hardware
@@ -47,9 +50,9 @@ DEFINE_STATIC_SRCU(vlife_unplug_srcu);
  */
 bool vlife_dev_enter(struct vlife_device *vl, int *idx)
 {
-	*idx = srcu_read_lock(&vlife_unplug_srcu);
+	*idx = srcu_read_lock(&vl->srcu);
 	if (READ_ONCE(vl->unplugged)) {
-		srcu_read_unlock(&vlife_unplug_srcu, *idx);
+		srcu_read_unlock(&vl->srcu, *idx);
 		return false;
 	}
 	atomic_inc(&vl->in_flight);
@@ -65,7 +68,7 @@ EXPORT_SYMBOL_GPL(vlife_dev_enter);
 void vlife_dev_exit(struct vlife_device *vl, int idx)
 {
 	atomic_dec(&vl->in_flight);
-	srcu_read_unlock(&vlife_unplug_srcu, idx);
+	srcu_read_unlock(&vl->srcu, idx);
 }
 EXPORT_SYMBOL_GPL(vlife_dev_exit);
 
@@ -98,7 +101,9 @@ void vlife_dev_unplug(struct vlife_device *vl)
 		return;
 	WRITE_ONCE(vl->unplugged, true);
 	vlife_v4l2_wake_all(vl);
-	synchronize_srcu(&vlife_unplug_srcu);
+	vlife_subdev_wake_all(vl);
+	synchronize_srcu(&vl->srcu);
+	vlife_subdev_unplug(vl);
 	vlife_v4l2_unplug(vl);
 }
 EXPORT_SYMBOL_GPL(vlife_dev_unplug);

@@ -5,6 +5,10 @@
 #ifndef _VLIFE_PRIV_H
 #define _VLIFE_PRIV_H
 
+#include <linux/poll.h>
+#include <linux/types.h>
+
+struct file;
 struct module;
 struct vlife_device;
 
@@ -12,6 +16,11 @@ void vlife_managed_release(struct vlife_device *vl);
 void vlife_v4l2_wake_all(struct vlife_device *vl);
 void vlife_v4l2_unplug(struct vlife_device *vl);
 void vlife_media_unregister(struct vlife_device *vl);
+void vlife_subdev_wake_all(struct vlife_device *vl);
+void vlife_subdev_unplug(struct vlife_device *vl);
+long vlife_fh_dqevent(struct file *file, unsigned long arg,
+		      bool (*gone)(struct file *file));
+__poll_t vlife_fh_poll_gone(struct file *file);
 void vlife_debugfs_track(struct vlife_device *vl);
 void vlife_debugfs_forget(struct vlife_device *vl);
 void vlife_module_going(struct module *owner);

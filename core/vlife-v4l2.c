@@ -14,6 +14,7 @@
 #include <media/v4l2-event.h>
 #include <media/v4l2-fh.h>
 #include <media/v4l2-ioctl.h>
+#include <media/v4l2-subdev.h>
 #include <media/videobuf2-v4l2.h>
 
 #include "vlife-priv.h"
@@ -121,16 +122,29 @@ int vlife_video_register(struct vlife_device *vl, struct video_device *vdev,
 }
 EXPORT_SYMBOL_GPL(vlife_video_register);
 
-/* Step 2 of the unplug: make every waiter leave the V4L2 core. */
+/*
+ * Step 2 of the unplug: make every waiter leave the V4L2 core, on the
+ * video nodes and on the nodes of every subdev of the V4L2 device.  A
+ * subdev on the list has a registered node, if any: it is removed from
+ * the list, under the lock, before its node is unregistered.
+ */
 void vlife_v4l2_wake_all(struct vlife_device *vl)
 {
 	struct vlife_node *node;
+	struct v4l2_subdev *sd;
 
 	list_for_each_entry(node, &vl->nodes, list) {
 		if (node->vdev->queue)
 			vb2_queue_error(node->vdev->queue);
 		v4l2_event_wake_all(node->vdev);
 	}
+	if (!vl->v4l2_registered)
+		return;
+	spin_lock(&vl->v4l2_dev.lock);
+	list_for_each_entry(sd, &vl->v4l2_dev.subdevs, list)
+		if (sd->devnode)
+			v4l2_event_wake_all(sd->devnode);
+	spin_unlock(&vl->v4l2_dev.lock);
 }
 
 static void vlife_queue_teardown(struct video_device *vdev)
@@ -203,30 +217,44 @@ static int vlife_video_close(struct file *file)
 /*
  * A blocking VIDIOC_DQEVENT waits here, outside the gate, so that the
  * unplug can wake it: the V4L2 core's own wait only ends on an event.
+ * Dequeueing touches only the file's own memory.
  */
-static long vlife_video_dqevent(struct file *file, unsigned long arg)
+long vlife_fh_dqevent(struct file *file, unsigned long arg,
+		      bool (*gone)(struct file *file))
 {
-	struct vlife_device *vl = vlife_from_file(file);
 	struct v4l2_fh *fh = file->private_data;
 	struct v4l2_event ev;
-	int idx;
 	long ret;
 
 	do {
 		ret = wait_event_interruptible(fh->wait,
 					       v4l2_event_pending(fh) ||
-					       vlife_dev_is_unplugged(vl));
+					       gone(file));
 		if (ret)
 			return ret;
-		if (!vlife_dev_enter(vl, &idx))
+		if (gone(file))
 			return -ENODEV;
 		ret = v4l2_event_dequeue(fh, &ev, true);
-		vlife_dev_exit(vl, idx);
 	} while (ret == -ENOENT);
 
 	if (!ret && copy_to_user((void __user *)arg, &ev, sizeof(ev)))
 		ret = -EFAULT;
 	return ret;
+}
+
+/* What poll() reports once the device is gone. */
+__poll_t vlife_fh_poll_gone(struct file *file)
+{
+	__poll_t gone = EPOLLERR | EPOLLHUP;
+
+	if (v4l2_event_pending(file->private_data))
+		gone |= EPOLLPRI;
+	return gone;
+}
+
+static bool vlife_video_gone(struct file *file)
+{
+	return vlife_dev_is_unplugged(vlife_from_file(file));
 }
 
 /* Errors of calls that raced with the unplug all read "device gone". */
@@ -238,7 +266,7 @@ static long vlife_video_ioctl(struct file *file, unsigned int cmd,
 	long ret;
 
 	if (cmd == VIDIOC_DQEVENT && !(file->f_flags & O_NONBLOCK))
-		return vlife_video_dqevent(file, arg);
+		return vlife_fh_dqevent(file, arg, vlife_video_gone);
 	if (!vlife_dev_enter(vl, &idx))
 		return -ENODEV;
 	ret = video_ioctl2(file, cmd, arg);
@@ -269,23 +297,17 @@ static __poll_t vlife_video_poll(struct file *file,
 				 struct poll_table_struct *wait)
 {
 	struct vlife_device *vl = vlife_from_file(file);
-	__poll_t gone = EPOLLERR | EPOLLHUP;
 	__poll_t res;
 	int idx;
 
 	if (!vlife_dev_enter(vl, &idx))
-		goto unplugged;
+		return vlife_fh_poll_gone(file);
 	if (video_devdata(file)->queue)
 		res = vb2_fop_poll(file, wait);
 	else
 		res = v4l2_ctrl_poll(file, wait);
 	vlife_dev_exit(vl, idx);
-	if (!vlife_dev_is_unplugged(vl))
-		return res;
-unplugged:
-	if (v4l2_event_pending(file->private_data))
-		gone |= EPOLLPRI;
-	return gone;
+	return vlife_dev_is_unplugged(vl) ? vlife_fh_poll_gone(file) : res;
 }
 
 static int vlife_video_mmap(struct file *file, struct vm_area_struct *vma)

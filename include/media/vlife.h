@@ -11,6 +11,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/spinlock.h>
+#include <linux/srcu.h>
 #include <linux/stddef.h>
 #include <linux/types.h>
 #include <media/media-device.h>
@@ -26,6 +27,8 @@ struct video_device;
  * @VLIFE_REF_V4L2: the &struct v4l2_device, until its last node is gone
  * @VLIFE_REF_MEDIA: the media device node, until its last file is closed
  * @VLIFE_REF_FILE: one open file of a video node
+ * @VLIFE_REF_SUBDEV: a subdev node made by vlife_subdev_nodes_register(),
+ *	until the node is released (its last file closed)
  * @VLIFE_REF_OTHER: anything else (vlife_dev_get() by a driver)
  * @VLIFE_REF_KINDS: number of kinds
  *
@@ -37,6 +40,7 @@ enum vlife_ref_kind {
 	VLIFE_REF_V4L2,
 	VLIFE_REF_MEDIA,
 	VLIFE_REF_FILE,
+	VLIFE_REF_SUBDEV,
 	VLIFE_REF_OTHER,
 	VLIFE_REF_KINDS,
 };
@@ -63,6 +67,8 @@ struct vlife_device_ops {
  * @ops: the driver's hooks, may be NULL
  * @name: instance name for logs and debugfs (the parent's device name)
  * @unplugged: set once by vlife_dev_unplug(), read under the SRCU gate
+ * @srcu: the unplug gate; one per instance, so that a call blocked in one
+ *	device (a DQBUF waiting for a frame) never delays another's unplug
  * @v4l2_registered: vlife_v4l2_register() succeeded
  * @has_media: vlife_media_init() was called
  * @media_registered: vlife_media_register() succeeded
@@ -87,6 +93,7 @@ struct vlife_device {
 	const struct vlife_device_ops *ops;
 	char name[32];
 	bool unplugged;
+	struct srcu_struct srcu;
 	bool v4l2_registered;
 	bool has_media;
 	bool media_registered;
@@ -205,6 +212,17 @@ int __must_check vlife_media_init(struct vlife_device *vl, const char *model,
 int vlife_media_register(struct vlife_device *vl);
 
 extern const struct v4l2_file_operations vlife_video_fops;
+
+/* Subdevs (core/vlife-subdev.c) */
+
+struct v4l2_subdev;
+
+int vlife_subdev_register(struct vlife_device *vl, struct v4l2_subdev *sd);
+int vlife_subdev_async_register(struct vlife_device *vl,
+				struct v4l2_subdev *sd);
+int vlife_subdev_nodes_register(struct vlife_device *vl);
+
+extern const struct v4l2_file_operations vlife_subdev_fops;
 
 /**
  * vlife_from_v4l2() - the vlife device embedding a V4L2 device

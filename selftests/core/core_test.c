@@ -66,14 +66,16 @@
 
 /* One line of debugfs "instances". */
 struct inst {
-	int refs, driver, v4l2, media, files, other, in_flight;
+	int refs, driver, v4l2, media, files, subdev, other, in_flight;
 	int unplugged;
 };
 
-/* A VIDIOC_LOG_STATUS call made by another thread. */
+/* An ioctl made by another thread. */
 struct call {
 	pthread_t th;
 	int fd;
+	unsigned long req;
+	void *arg;
 	bool running;		/* created, not joined */
 	int started;
 	int done;
@@ -192,6 +194,7 @@ static bool parse_inst(const char *line, struct inst *i)
 		 field(line, "v4l2", &i->v4l2) |
 		 field(line, "media", &i->media) |
 		 field(line, "files", &i->files) |
+		 field(line, "subdev", &i->subdev) |
 		 field(line, "other", &i->other) |
 		 field(line, "in_flight", &i->in_flight) |
 		 field(line, "unplugged", &i->unplugged));
@@ -267,10 +270,10 @@ static void get_inst(struct __test_metadata *_metadata, int unplugged,
 			       DBG_INSTANCES);
 	TH_LOG("%s: refs=%d driver=%d v4l2=%d media=%d files=%d",
 	       when, in->refs, in->driver, in->v4l2, in->media, in->files);
-	TH_LOG("%s:   other=%d in_flight=%d unplugged=%d (%d such line(s))",
-	       when, in->other, in->in_flight, in->unplugged, n);
-	EXPECT_EQ(in->refs,
-		  in->driver + in->v4l2 + in->media + in->files + in->other)
+	TH_LOG("%s:   subdev=%d other=%d in_flight=%d unplugged=%d (%d lines)",
+	       when, in->subdev, in->other, in->in_flight, in->unplugged, n);
+	EXPECT_EQ(in->refs, in->driver + in->v4l2 + in->media + in->files +
+		  in->subdev + in->other)
 		TH_LOG("%s: references not all counted by kind", when);
 }
 
@@ -394,22 +397,24 @@ static void *call_fn(void *arg)
 
 	c->t_start = now_ms();
 	__atomic_store_n(&c->started, 1, __ATOMIC_SEQ_CST);
-	c->ret = ioctl(c->fd, VIDIOC_LOG_STATUS, NULL);
+	c->ret = ioctl(c->fd, c->req, c->arg);
 	c->err = c->ret ? errno : 0;
 	c->t_done = now_ms();
 	__atomic_store_n(&c->done, 1, __ATOMIC_SEQ_CST);
 	return NULL;
 }
 
-/* Start VIDIOC_LOG_STATUS on the test's file in another thread. */
+/* Start ioctl(@req, @arg) on the test's file in another thread. */
 static void start_call(struct __test_metadata *_metadata,
-		       struct td *td)
+		       struct td *td, unsigned long req, void *arg)
 {
 	struct call *c = calloc(1, sizeof(*c));
 	double end = now_ms() + JOIN_MS;
 
 	ASSERT_NE(NULL, c);
 	c->fd = td->fd;
+	c->req = req;
+	c->arg = arg;
 	td->call = c;
 	ASSERT_EQ(0, pthread_create(&c->th, NULL, call_fn, c));
 	c->running = true;
@@ -564,7 +569,7 @@ FIXTURE_TEARDOWN(core)
 	int ret;
 
 	if (td->call && join_call(td->call, JOIN_MS + DELAY_MS)) {
-		TH_LOG("LOG_STATUS thread still in the call at teardown");
+		TH_LOG("ioctl thread still in the call at teardown");
 		_metadata->passed = 0;
 		td->call = NULL;	/* leaked: the thread may use it */
 	}
@@ -647,7 +652,46 @@ TEST_F_TIMEOUT(core, subdev_fd_across_unbind, 60)
 	check_poll_gone(_metadata, td->fd);
 	get_inst(_metadata, 1, &in, "subdev fd open after unbind");
 	EXPECT_EQ(1, in.v4l2);
+	EXPECT_EQ(1, in.subdev);
 	check_open_fails(_metadata, td->subdev);
+	close_node(_metadata, td, "subdev fd after unbind");
+	expect_gone(_metadata, td, "closing the subdev fd");
+}
+
+/*
+ * 2b. A thread blocked in VIDIOC_DQEVENT on the subdev node is woken by
+ * the unplug and gets ENODEV: the V4L2 core's own wait would sleep on.
+ */
+TEST_F_TIMEOUT(core, subdev_dqevent_blocked_unbind, 60)
+{
+	struct td *td = &self->td;
+	struct v4l2_event_subscription sub = {
+		.type = V4L2_EVENT_CTRL, .id = V4L2_CID_CONTRAST,
+	};
+	static struct v4l2_event ev;	/* written by the thread */
+	struct unbind_time ut;
+	struct call *c;
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->subdev);
+	ASSERT_EQ(0, xioctl(td->fd, VIDIOC_SUBSCRIBE_EVENT, &sub));
+	start_call(_metadata, td, VIDIOC_DQEVENT, &ev);
+	c = td->call;
+	sleep_ms(INSIDE_MS);
+	ASSERT_EQ(0, __atomic_load_n(&c->done, __ATOMIC_SEQ_CST))
+		TH_LOG("DQEVENT returned with no event: ret %d, errno %d (%s)",
+		       c->ret, c->err, strerror(c->err));
+	do_unbind(_metadata, TD_DRIVER, TD_DEVICE, &ut);
+	ASSERT_EQ(0, join_call(c, JOIN_MS))
+		TH_LOG("DQEVENT still blocked %d ms after unbind", JOIN_MS);
+	TH_LOG("unbind %.1f ms; DQEVENT: ret %d, errno %d (%s), %.1f ms after",
+	       ut.end - ut.start, c->ret, c->err, strerror(c->err),
+	       c->t_done - ut.start);
+	EXPECT_EQ(-1, c->ret);
+	EXPECT_EQ(ENODEV, c->err);
+	EXPECT_GT(POLL_MAX_MS, c->t_done - ut.start)
+		TH_LOG("the waiter was not woken at once");
 	close_node(_metadata, td, "subdev fd after unbind");
 	expect_gone(_metadata, td, "closing the subdev fd");
 }
@@ -667,7 +711,7 @@ TEST_F_TIMEOUT(core, ioctl_in_flight_unbind, 60)
 		SKIP(return, "no writable %s", TD_DELAY);
 	open_node(_metadata, td, td->video);
 	set_delay(_metadata, td, DELAY_MS);
-	start_call(_metadata, td);
+	start_call(_metadata, td, VIDIOC_LOG_STATUS, NULL);
 	c = td->call;
 	sleep_ms(INSIDE_MS);
 	ASSERT_EQ(0, __atomic_load_n(&c->done, __ATOMIC_SEQ_CST))

@@ -52,6 +52,7 @@ MODULE_PARM_DESC(bug, "put back a lifetime bug: devm or nogate");
  * @lock: serialises ioctls and queue operations
  * @hdl: controls of the capture node
  * @sd: the processing subdev, with its own node
+ * @sd_hdl: controls of the subdev, which sends control events
  * @sd_pads: its sink and source pads
  * @vid_pad: the capture node's sink pad
  * @qlock: protects @bufs against the frame timer
@@ -66,6 +67,7 @@ struct testdrv {
 	struct mutex lock; /* ioctls and queue */
 	struct v4l2_ctrl_handler hdl;
 	struct v4l2_subdev sd;
+	struct v4l2_ctrl_handler sd_hdl;
 	struct media_pad sd_pads[2];
 	struct media_pad vid_pad;
 	spinlock_t qlock; /* @bufs vs. the timer */
@@ -363,7 +365,14 @@ static const struct v4l2_subdev_pad_ops testdrv_pad_ops = {
 	.set_fmt = v4l2_subdev_get_fmt,
 };
 
+/* Control events on the subdev node, so DQEVENT can block there. */
+static const struct v4l2_subdev_core_ops testdrv_sd_core_ops = {
+	.subscribe_event = v4l2_ctrl_subdev_subscribe_event,
+	.unsubscribe_event = v4l2_event_subdev_unsubscribe,
+};
+
 static const struct v4l2_subdev_ops testdrv_sd_ops = {
+	.core = &testdrv_sd_core_ops,
 	.pad = &testdrv_pad_ops,
 };
 
@@ -416,9 +425,20 @@ static int testdrv_init_subdev(struct testdrv *t)
 	struct v4l2_subdev *sd = &t->sd;
 	int ret;
 
+	v4l2_ctrl_handler_init(&t->sd_hdl, 1);
+	v4l2_ctrl_new_std(&t->sd_hdl, &testdrv_ctrl_ops, V4L2_CID_CONTRAST,
+			  0, 255, 1, 128);
+	ret = vlifem_add_action_or_reset(&t->vl, testdrv_ctrls_free,
+					 &t->sd_hdl);
+	if (ret)
+		return ret;
+	if (t->sd_hdl.error)
+		return t->sd_hdl.error;
+
 	v4l2_subdev_init(sd, &testdrv_sd_ops);
 	sd->owner = THIS_MODULE;
-	sd->flags |= V4L2_SUBDEV_FL_HAS_DEVNODE;
+	sd->ctrl_handler = &t->sd_hdl;
+	sd->flags |= V4L2_SUBDEV_FL_HAS_DEVNODE | V4L2_SUBDEV_FL_HAS_EVENTS;
 	sd->entity.function = MEDIA_ENT_F_PROC_VIDEO_PIXEL_FORMATTER;
 	strscpy(sd->name, TESTDRV_NAME "-proc", sizeof(sd->name));
 	t->sd_pads[0].flags = MEDIA_PAD_FL_SINK;
@@ -466,7 +486,7 @@ static int testdrv_register(struct testdrv *t)
 	ret = vlife_v4l2_register(&t->vl);
 	if (ret)
 		return ret;
-	ret = v4l2_device_register_subdev(&t->vl.v4l2_dev, &t->sd);
+	ret = vlife_subdev_register(&t->vl, &t->sd);
 	if (ret)
 		return ret;
 	if (!strcmp(bug, "nogate"))
@@ -480,7 +500,7 @@ static int testdrv_register(struct testdrv *t)
 				    MEDIA_LNK_FL_IMMUTABLE);
 	if (ret)
 		return ret;
-	ret = v4l2_device_register_subdev_nodes(&t->vl.v4l2_dev);
+	ret = vlife_subdev_nodes_register(&t->vl);
 	if (ret)
 		return ret;
 	return vlife_media_register(&t->vl);
