@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vlife-board: the firmware graph that links the sensor to the bridge.
+ *
+ * What a device tree would say, as software nodes:
+ *
+ *	<anonymous board node> {
+ *		vlife-bridge {
+ *			port@0 { endpoint@0 {
+ *				bus-type = <4>;		// CSI-2 D-PHY
+ *				data-lanes = <1 2>;
+ *				remote-endpoint = <&sensor_ep>;
+ *			}; };
+ *		};
+ *		vlife-sensor {
+ *			port@0 { sensor_ep: endpoint@0 {
+ *				bus-type = <4>;
+ *				data-lanes = <1 2>;
+ *				link-frequencies = /bits/ 64 <456000000>;
+ *				remote-endpoint = <&bridge_ep>;
+ *			}; };
+ *		};
+ *	};
+ *
+ * The board node has no name, so the kernel calls it "node<N>" with an N
+ * that stays unique until its kobject is released: a board created again
+ * while the previous one's kobjects wait for a delayed release (as under
+ * CONFIG_DEBUG_KOBJECT_RELEASE) does not clash with it in sysfs.
+ */
+
+#include <linux/device.h>
+#include <linux/property.h>
+
+#include "vlife-board.h"
+
+/*
+ * The firmware "bus-type" value of CSI-2 D-PHY (MEDIA_BUS_TYPE_CSI2_DPHY
+ * of later kernels' dt-bindings/media/video-interfaces.h; 6.1 keeps the
+ * enum private to v4l2-fwnode.c).
+ */
+#define VLIFE_NODES_BUS_TYPE_CSI2_DPHY	4
+
+static const u32 vlife_nodes_lanes[] = { 1, 2 };
+static const u64 vlife_nodes_link_freqs[] = { VLIFE_SENSOR_LINK_FREQ };
+
+static void vlife_nodes_endpoint(struct property_entry *props,
+				 struct software_node_ref_args *remote,
+				 const struct software_node *peer)
+{
+	remote->node = peer;
+	remote->nargs = 0;
+	props[0] = PROPERTY_ENTRY_U32("bus-type",
+				      VLIFE_NODES_BUS_TYPE_CSI2_DPHY);
+	props[1] = PROPERTY_ENTRY_U32_ARRAY("data-lanes", vlife_nodes_lanes);
+	props[2] = PROPERTY_ENTRY_REF_ARRAY_LEN("remote-endpoint", remote, 1);
+}
+
+static void vlife_nodes_device(struct software_node *dev,
+			       struct software_node *port,
+			       struct software_node *ep,
+			       const struct software_node *board,
+			       const char *name)
+{
+	dev->name = name;
+	dev->parent = board;
+	port->name = "port@0";
+	port->parent = dev;
+	ep->name = "endpoint@0";
+	ep->parent = port;
+}
+
+static void vlife_nodes_init(struct vlife_board_nodes *n)
+{
+	vlife_nodes_device(&n->bridge, &n->bridge_port, &n->bridge_ep,
+			   &n->board, "vlife-bridge");
+	vlife_nodes_device(&n->sensor, &n->sensor_port, &n->sensor_ep,
+			   &n->board, "vlife-sensor");
+
+	vlife_nodes_endpoint(n->bridge_props, n->bridge_remote, &n->sensor_ep);
+	n->bridge_ep.properties = n->bridge_props;
+	vlife_nodes_endpoint(n->sensor_props, n->sensor_remote, &n->bridge_ep);
+	n->sensor_props[3] = PROPERTY_ENTRY_U64_ARRAY("link-frequencies",
+						      vlife_nodes_link_freqs);
+	n->sensor_ep.properties = n->sensor_props;
+
+	n->group[0] = &n->board;
+	n->group[1] = &n->bridge;
+	n->group[2] = &n->bridge_port;
+	n->group[3] = &n->bridge_ep;
+	n->group[4] = &n->sensor;
+	n->group[5] = &n->sensor_port;
+	n->group[6] = &n->sensor_ep;
+}
+
+static void vlife_nodes_destroy(void *data)
+{
+	struct vlife_board_nodes *n = data;
+
+	software_node_unregister_node_group(n->group);
+}
+
+/**
+ * vlife_nodes_create() - register the board's firmware graph
+ * @b: the board
+ *
+ * The nodes live in devres memory of the board device; they are
+ * unregistered by devres after every device that uses them is gone.
+ *
+ * Return: 0 or a negative errno.
+ */
+int vlife_nodes_create(struct vlife_board *b)
+{
+	struct vlife_board_nodes *n;
+	int ret;
+
+	n = devm_kzalloc(b->dev, sizeof(*n), GFP_KERNEL);
+	if (!n)
+		return -ENOMEM;
+	vlife_nodes_init(n);
+	ret = software_node_register_node_group(n->group);
+	if (ret)
+		return ret;
+	b->nodes = n;
+	return devm_add_action_or_reset(b->dev, vlife_nodes_destroy, n);
+}
