@@ -68,14 +68,28 @@ static int vlife_board_add_bridge(struct vlife_board *b)
 					b->bridge);
 }
 
+static void vlife_board_remove_clock(void *data)
+{
+	clk_hw_unregister_fixed_rate(data);
+}
+
+/*
+ * The sensor's clock.  Registered without a device, so that it has no
+ * owner module: a clock consumer pins its provider's module, and the
+ * sensor would then keep this module from unloading, when unloading it
+ * is how the board is pulled.  Devres unregisters it after the sensor.
+ */
 static int vlife_board_add_clock(struct vlife_board *b)
 {
 	char name[32];
 
 	snprintf(name, sizeof(name), "%s-xclk", dev_name(b->dev));
-	b->xclk = devm_clk_hw_register_fixed_rate(b->dev, name, NULL, 0,
-						  VLIFE_SENSOR_XCLK_RATE);
-	return PTR_ERR_OR_ZERO(b->xclk);
+	b->xclk = clk_hw_register_fixed_rate(NULL, name, NULL, 0,
+					     VLIFE_SENSOR_XCLK_RATE);
+	if (IS_ERR(b->xclk))
+		return PTR_ERR(b->xclk);
+	return devm_add_action_or_reset(b->dev, vlife_board_remove_clock,
+					b->xclk);
 }
 
 static int vlife_board_probe(struct platform_device *pdev)
