@@ -739,18 +739,38 @@ static int vsen_power_off(struct device *dev)
  * Probe and remove
  */
 
-/* The CSI-2 link the firmware describes must be the one we support. */
-static int vsen_check_endpoint(struct vsen *s)
+/* Managed action: the subdev's fwnode is referenced as long as it is. */
+static void vsen_put_endpoint(struct vlife_device *vl, void *data)
 {
-	struct v4l2_fwnode_endpoint ep = { .bus_type = V4L2_MBUS_CSI2_DPHY };
+	fwnode_handle_put(data);
+}
+
+/*
+ * The subdev is matched by its endpoint, the node a bridge's notifier
+ * finds at the far end of its own endpoint (v4l2-async would otherwise
+ * fall back on the device node, and say so).
+ */
+static int vsen_get_endpoint(struct vsen *s)
+{
 	struct fwnode_handle *fwnode;
-	int ret;
 
 	fwnode = fwnode_graph_get_next_endpoint(dev_fwnode(s->dev), NULL);
 	if (!fwnode)
 		return dev_err_probe(s->dev, -EINVAL, "no endpoint\n");
-	ret = v4l2_fwnode_endpoint_alloc_parse(fwnode, &ep);
-	fwnode_handle_put(fwnode);
+	s->sd.fwnode = fwnode;
+	return vlifem_add_action_or_reset(&s->vl, vsen_put_endpoint, fwnode);
+}
+
+/* The CSI-2 link the firmware describes must be the one we support. */
+static int vsen_check_endpoint(struct vsen *s)
+{
+	struct v4l2_fwnode_endpoint ep = { .bus_type = V4L2_MBUS_CSI2_DPHY };
+	int ret;
+
+	ret = vsen_get_endpoint(s);
+	if (ret)
+		return ret;
+	ret = v4l2_fwnode_endpoint_alloc_parse(s->sd.fwnode, &ep);
 	if (ret)
 		return dev_err_probe(s->dev, ret, "bad endpoint\n");
 
