@@ -557,6 +557,12 @@ static int vbridge_init_queue(struct vbridge *b)
 			     V4L2_BUF_FLAG_TSTAMP_SRC_SOE;
 	q->lock = &b->lock;
 	q->dev = b->vl.parent;
+	/*
+	 * CREATE_BUFS lets userspace ask for any buffer size.  One larger
+	 * than the page allocator's biggest block (4 MiB without CMA) must
+	 * fail with -ENOMEM, not with a kernel warning anyone can trigger.
+	 */
+	q->gfp_flags = __GFP_NOWARN;
 	return vb2_queue_init(q);
 }
 

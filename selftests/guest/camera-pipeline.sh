@@ -1,0 +1,470 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The camera pair in the guest: vlife-board (the emulated hardware),
+# vlife-sensor (I2C) and vlife-bridge (platform, CSI-2 receiver + DMA).
+#
+#  - the four modules load and the media graph is whole: sensor ->
+#    receiver -> video node, every node found;
+#  - v4l2-compliance: -s on the video node, -u on both subdev nodes, -m on
+#    the media device, no failure and no warning;
+#  - frames stream right after probe, with no media-ctl set-up: the frame
+#    counter the hardware writes in line 0 goes up with the sequence; the
+#    sensor's test pattern control, set through the sensor's subdev node,
+#    changes the pixels;
+#  - the unplug contract test (selftests/contract) on the bridge;
+#  - the sensor is unbound while the bridge streams: the waiting DQBUF
+#    returns an error at once, a sensor control held open fails with
+#    ENODEV, the video node still answers QUERYCAP, STREAMON fails
+#    cleanly; rebinding the sensor restores streaming;
+#  - everything unloads and no vlife device is left.
+#
+# Each case prints what it measured.  The contract test prints its own
+# "ok N" lines, passed through and counted as in core-testdrv.sh; the
+# plan line comes last.  Every command is bounded in time.
+#
+# Build first on the host: make -C selftests/contract
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=selftests/lib/tap.sh
+. lib/tap.sh
+# shellcheck source=selftests/lib/modules.sh
+. lib/modules.sh
+# shellcheck source=selftests/lib/nodes.sh
+. lib/nodes.sh
+
+bins=$(cd .. && pwd)/build/selftests
+logs=/tmp/camera-pipeline
+timeout=${VLIFE_COMPLIANCE_TIMEOUT:-120}
+model="vlife camera bridge"
+progs_rc=0
+rm -rf $logs
+mkdir -p $logs
+
+# now_ms: monotonic-enough wall clock in milliseconds.
+now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for() {
+	_end=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt $_end ] || return 1
+		sleep 0.1
+	done
+}
+
+# sensor_node: the subdev node of the sensor, "vlife-sensor ..." by name.
+sensor_node() {
+	for _d in /sys/class/video4linux/v4l-subdev*; do
+		case $(cat "$_d/name" 2>/dev/null) in
+		vlife-sensor*)
+			echo "/dev/${_d##*/}"
+			return 0
+			;;
+		esac
+	done
+	return 1
+}
+
+# find_nodes: set $video $csi2 $sensor $media; fails if one is missing.
+find_nodes() {
+	video=$(v4l_node video vlife-bridge)
+	csi2=$(v4l_node v4l-subdev vlife-bridge-csi2)
+	sensor=$(sensor_node)
+	media=$(media_node "$model")
+	[ -n "$video" ] && [ -n "$csi2" ] && [ -n "$sensor" ] && [ -n "$media" ]
+}
+
+# compliance NAME ARG...: one case; v4l2-compliance ARG... must end with
+# a totals line saying "Failed: 0, Warnings: 0".
+compliance() {
+	_name=$1
+	shift
+	_log=$logs/compliance-$tap_n.log
+	_t0=$(now_ms)
+	timeout "$timeout" v4l2-compliance "$@" >"$_log" 2>&1
+	_rc=$?
+	_tot=$(grep -E 'Total for .*: [0-9]+, Succeeded: [0-9]+, Failed: [0-9]+, Warnings: [0-9]+' \
+		"$_log" | tail -n 1)
+	tap_diag "v4l2-compliance $*: exit $_rc in $(($(now_ms) - _t0)) ms"
+	tap_diag "${_tot:-no totals line}"
+	case $_tot in
+	*"Failed: 0, Warnings: 0")
+		tap_ok "$_name"
+		return
+		;;
+	esac
+	grep -B3 FAIL "$_log" | sed 's/^/# /'
+	grep -B1 'warn:' "$_log" | sed 's/^/# /'
+	[ -n "$_tot" ] || tail -n 20 "$_log" | sed 's/^/# /'
+	tap_fail "$_name"
+}
+
+# kselftest PROG [VAR=VALUE...]: run build/selftests/PROG, its TAP as is.
+kselftest() {
+	_bin=$bins/$1
+	_log=$logs/$1.log
+	shift
+	if [ ! -x "$_bin" ]; then
+		tap_fail "$_bin exists (build it on the host)"
+		progs_rc=1
+		return
+	fi
+	{
+		timeout 300 env "$@" "$_bin" 2>&1
+		echo $? >"$_log.rc"
+	} | tee "$_log"
+	_rc=$(cat "$_log.rc" 2>/dev/null || echo '?')
+	tap_diag "${_bin##*/}: exit $_rc"
+	[ "$_rc" = 0 ] || progs_rc=1
+	grep -q '^# Totals: ' "$_log" ||
+		tap_fail "${_bin##*/} ran to its end (exit $_rc)"
+}
+
+# capture NAME COUNT: stream COUNT frames from $video with mmap buffers
+# into $logs/NAME.raw; the log, with one "seq:" line per frame, in
+# $logs/NAME.log.  Fails if v4l2-ctl reports an ioctl error.
+capture() {
+	timeout 60 v4l2-ctl -d "$video" --verbose --stream-mmap=4 \
+		--stream-count="$2" --stream-to="$logs/$1.raw" \
+		>"$logs/$1.log" 2>&1 &&
+		! grep -q 'returned -1' "$logs/$1.log"
+}
+
+# stream NAME COUNT: stream COUNT frames, kept in memory only; the log in
+# $logs/NAME.log.  Fails if v4l2-ctl reports an ioctl error.
+stream() {
+	timeout 60 v4l2-ctl -d "$video" --verbose --stream-mmap=4 \
+		--stream-count="$2" >"$logs/$1.log" 2>&1 &&
+		! grep -q 'returned -1' "$logs/$1.log"
+}
+
+# rate NAME: "N frames, sequence A..B (D dropped), F fps" for a stream;
+# sets $rate_fps (integer part) and $rate_ok (sequence strictly rising).
+rate() {
+	_n=0
+	_prev=-1
+	rate_ok=1
+	for _s in $(seqs "$1"); do
+		[ "$_s" -gt "$_prev" ] || rate_ok=0
+		[ $_n = 0 ] && _first=$_s
+		_prev=$_s
+		_n=$((_n + 1))
+	done
+	_fps=$(sed -n 's/.* fps: *\([0-9.]*\).*/\1/p' "$logs/$1.log" | tail -n 1)
+	rate_fps=${_fps%.*}
+	[ $_n -gt 0 ] || rate_ok=0
+	echo "$_n frames, sequence ${_first:-?}..$_prev" \
+	     "($((_prev - ${_first:-0} + 1 - _n)) dropped), ${_fps:-no} fps"
+}
+
+# seqs NAME: the sequence numbers of the frames captured as NAME.
+seqs() {
+	sed -n 's/.*seq: *\([0-9]*\).*/\1/p' "$logs/$1.log"
+}
+
+# stamp NAME INDEX: the frame counter the hardware wrote in the first 4
+# pixels of line 0 of frame INDEX (RAW10: the low byte of each word).
+stamp() {
+	od -An -tu1 -v -j $(($2 * size)) -N 8 "$logs/$1.raw" |
+		awk '{ print $1 + $3 * 256 + $5 * 65536 + $7 * 16777216 }'
+}
+
+# pixels NAME INDEX LINE N: the first N 16-bit pixels of LINE of frame INDEX.
+pixels() {
+	od -An -tu2 -v -j $(($2 * size + $3 * stride)) -N $(($4 * 2)) \
+		"$logs/$1.raw" | xargs
+}
+
+# menu_index CTRL TEXT: the index of the menu item of CTRL on the sensor
+# node whose name contains TEXT.
+menu_index() {
+	v4l2-ctl -d "$sensor" --list-ctrls-menus 2>/dev/null |
+		awk -v c="$1" -v t="$2" '
+			$1 == c { in_menu = 1; next }
+			in_menu && /^[ \t]+[0-9]+: / {
+				if (index($0, t)) { sub(":", "", $1); print $1; exit }
+				next
+			}
+			{ in_menu = 0 }'
+}
+
+# check_frames NAME: the counter in each frame equals its sequence and
+# goes up; prints what it saw.
+check_frames() {
+	_i=0
+	_prev=-1
+	_bad=0
+	_list=
+	for _s in $(seqs "$1"); do
+		_c=$(stamp "$1" $_i)
+		_list="$_list $_s/$_c"
+		[ "$_c" = "$_s" ] && [ "$_c" -gt "$_prev" ] || _bad=1
+		_prev=$_c
+		_i=$((_i + 1))
+	done
+	tap_diag "$1: $_i frames, sequence/counter:$_list"
+	[ $_i -gt 0 ] && [ $_bad = 0 ]
+}
+
+# set_pipeline CODE FOURCC WIDTH HEIGHT: the whole pipeline in one format.
+set_pipeline() {
+	media-ctl -d "$media" \
+		-V "'$sensor_name':0 [fmt:$1/$3x$4 field:none]" &&
+		media-ctl -d "$media" \
+			-V "'vlife-bridge-csi2':0 [fmt:$1/$3x$4 field:none]" &&
+		v4l2-ctl -d "$video" \
+			--set-fmt-video "width=$3,height=$4,pixelformat=$2"
+}
+
+echo "TAP version 13"
+
+# 1. Modules and graph
+
+for m in hw/vlife-board drivers/i2c/vlife-sensor drivers/platform/vlife-bridge; do
+	[ -f "$(vlife_ko $m)" ] && continue
+	tap_skip "camera pipeline" "$m.ko not built"
+	echo "1..$tap_n"
+	exit 0
+done
+if ! out=$(vlife_insmod core/vlife-core 2>&1 &&
+	   vlife_insmod hw/vlife-board 2>&1 &&
+	   vlife_insmod drivers/i2c/vlife-sensor 2>&1 &&
+	   vlife_insmod drivers/platform/vlife-bridge 2>&1); then
+	echo "$out" | sed 's/^/# /'
+	tap_fail "vlife-core, vlife-board, vlife-sensor, vlife-bridge load"
+	echo "1..$tap_n"
+	exit 1
+fi
+tap_ok "vlife-core, vlife-board, vlife-sensor, vlife-bridge load"
+
+t0=$(now_ms)
+wait_for 10 find_nodes
+find_nodes
+tap_diag "after $(($(now_ms) - t0)) ms: video ${video:-missing}, receiver ${csi2:-missing}, sensor ${sensor:-missing}, media ${media:-missing}"
+if [ -z "$video" ] || [ -z "$csi2" ] || [ -z "$sensor" ] || [ -z "$media" ]; then
+	tap_fail "camera nodes found"
+	dmesg | tail -n 20 | sed 's/^/# /'
+	echo "1..$tap_n"
+	exit 1
+fi
+tap_ok "camera nodes found"
+sensor_name=$(cat "/sys/class/video4linux/${sensor#/dev/}/name")
+client=${sensor_name#vlife-sensor }
+tap_diag "sensor entity \"$sensor_name\", i2c client $client"
+
+# media-ctl -p: the sensor's link to the receiver's sink, the receiver's
+# source to the video node, both enabled and immutable.
+media-ctl -d "$media" -p >$logs/graph.txt 2>&1
+links=$(grep -c '\[ENABLED,IMMUTABLE\]' $logs/graph.txt)
+if grep -q "\"$sensor_name\":0 \[ENABLED,IMMUTABLE\]" $logs/graph.txt &&
+   grep -q '"vlife-bridge-csi2":0 \[ENABLED,IMMUTABLE\]' $logs/graph.txt &&
+   grep -q '"vlife-bridge-csi2":1 \[ENABLED,IMMUTABLE\]' $logs/graph.txt &&
+   grep -q '"vlife-bridge":0 \[ENABLED,IMMUTABLE\]' $logs/graph.txt; then
+	tap_diag "media-ctl -p: $links enabled immutable link ends"
+	tap_ok "media graph: sensor -> receiver -> video node"
+else
+	sed 's/^/# /' $logs/graph.txt
+	tap_fail "media graph: sensor -> receiver -> video node"
+fi
+
+# 2. Compliance
+
+# -s at RAW8: its MMAP tests add a buffer of twice the frame size, which
+# dma-contig cannot allocate at RAW10 (8.3 MB contiguous; Debian's kernel
+# has no CMA, the page allocator's largest block is 4 MiB).
+if set_pipeline SRGGB8_1X8 RGGB 1920 1080; then
+	compliance "v4l2-compliance -s on the video node (1080p RAW8)" \
+		-s -d "$video"
+else
+	tap_fail "v4l2-compliance -s on the video node (1080p RAW8)"
+fi
+tap_check "pipeline back to the default format" \
+	set_pipeline SRGGB10_1X10 RG10 1920 1080
+compliance "v4l2-compliance -u on the receiver's subdev node" -u "$csi2"
+compliance "v4l2-compliance -u on the sensor's subdev node" -u "$sensor"
+compliance "v4l2-compliance -m on the media device" -m "$media"
+
+# 3. Frames, straight after probe
+
+size=$(v4l2-ctl -d "$video" --get-fmt-video |
+	sed -n 's/.*Size Image *: *//p')
+stride=$(v4l2-ctl -d "$video" --get-fmt-video |
+	 sed -n 's/.*Bytes per Line *: *//p')
+fmt=$(v4l2-ctl -d "$video" --get-fmt-video | sed -n "s/.*Pixel Format *: *'\(....\)'.*/\1/p")
+tap_diag "default format $fmt, $stride bytes a line, $size bytes a frame"
+
+# Frame rates: 1080p30 at the default format with no set-up, then the
+# sensor's 720p60 mode.  At least 80% of the nominal rate under TCG.
+if stream fps1080 90; then
+	rate fps1080 >$logs/fps1080.sum
+	tap_diag "1920x1080 RG10: $(cat $logs/fps1080.sum)"
+	if [ "$rate_ok" = 1 ] && [ "${rate_fps:-0}" -ge 24 ]; then
+		tap_ok "stream 1080p30 at the default format, no set-up"
+	else
+		tap_fail "stream 1080p30 at the default format, no set-up"
+	fi
+else
+	tail -n 5 $logs/fps1080.log | sed 's/^/# /'
+	tap_fail "stream 1080p30 at the default format, no set-up"
+fi
+if set_pipeline SRGGB10_1X10 RG10 1280 720 && stream fps720 120; then
+	rate fps720 >$logs/fps720.sum
+	tap_diag "1280x720 RG10: $(cat $logs/fps720.sum)"
+	if [ "$rate_ok" = 1 ] && [ "${rate_fps:-0}" -ge 48 ]; then
+		tap_ok "stream 720p60 after media-ctl set-up"
+	else
+		tap_fail "stream 720p60 after media-ctl set-up"
+	fi
+else
+	tail -n 5 $logs/fps720.log 2>/dev/null | sed 's/^/# /'
+	tap_fail "stream 720p60 after media-ctl set-up"
+fi
+set_pipeline SRGGB10_1X10 RG10 1920 1080 >/dev/null
+
+if capture counter 6 && check_frames counter; then
+	tap_ok "frame counter in line 0 equals the sequence and goes up"
+else
+	tail -n 5 $logs/counter.log | sed 's/^/# /'
+	tap_fail "frame counter in line 0 equals the sequence and goes up"
+fi
+
+# The test pattern, set on the sensor's own node (the bridge has none).
+solid=$(menu_index test_pattern Solid)
+bars=$(menu_index test_pattern Bars)
+tap_diag "test_pattern menu: solid colour $solid, colour bars $bars"
+scene=$(pixels counter 0 2 4)
+ok=1
+v4l2-ctl -d "$sensor" --set-ctrl "test_pattern=${solid:-1}" || ok=0
+capture solid 3 || ok=0
+got=$(pixels solid 2 2 4)
+v4l2-ctl -d "$sensor" --set-ctrl "test_pattern=${bars:-2}" || ok=0
+capture bars 3 || ok=0
+bar=$(pixels bars 2 2 4)
+v4l2-ctl -d "$sensor" --set-ctrl test_pattern=0 || ok=0
+tap_diag "line 2, first 4 pixels: scene [$scene], solid [$got], bars [$bar]"
+# RGGB: line 2 is R G R G; solid colour is R 1023, G 512 (RAW10).
+if [ $ok = 1 ] && [ "$got" = "1023 512 1023 512" ] &&
+   [ "$bar" != "$got" ] && [ "$bar" != "$scene" ]; then
+	tap_ok "sensor test_pattern through its subdev node changes the pixels"
+else
+	tap_fail "sensor test_pattern through its subdev node changes the pixels"
+fi
+
+# 4. The unplug contract, on the bridge
+
+kselftest unplug_test VLIFE_VIDEO_NAME=vlife-bridge \
+	VLIFE_DRIVER_DIR=/sys/bus/platform/drivers/vlife-bridge \
+	VLIFE_DEVICE=vlife-bridge.0
+wait_for 10 find_nodes
+find_nodes || tap_diag "nodes after the contract test: video ${video:-missing} sensor ${sensor:-missing} media ${media:-missing}"
+
+# 5. The sensor goes away while the bridge streams
+
+# ctrl_after_unbind: hold the sensor's node open across the unbind, then
+# VIDIOC_G_CTRL(V4L2_CID_TEST_PATTERN) on it; prints the errno name.
+python3 - "$sensor" >$logs/held-ctrl.out 2>&1 <<'EOF' &
+import errno, fcntl, os, struct, sys, time
+fd = os.open(sys.argv[1], os.O_RDWR)
+ctl = struct.pack("Ii", 0x009f0903, 0)       # V4L2_CID_TEST_PATTERN
+fcntl.ioctl(fd, 0xc008561b, ctl)             # VIDIOC_G_CTRL, while bound
+print("open", flush=True)
+while os.path.exists(sys.argv[1]):
+    time.sleep(0.05)
+try:
+    fcntl.ioctl(fd, 0xc008561b, ctl)
+    print("G_CTRL after unbind: ok")
+except OSError as e:
+    print("G_CTRL after unbind:", errno.errorcode[e.errno])
+os.close(fd)
+print("closed")
+EOF
+held=$!
+
+timeout 60 v4l2-ctl -d "$video" --stream-mmap=4 --stream-count=100000 \
+	>$logs/unbind-stream.log 2>&1 &
+streamer=$!
+wait_for 10 grep -q '<' $logs/unbind-stream.log
+wait_for 5 grep -q open $logs/held-ctrl.out
+t0=$(now_ms)
+echo "$client" >/sys/bus/i2c/drivers/vlife-sensor/unbind
+t1=$(now_ms)
+wait_for 5 sh -c "! kill -0 $streamer"
+t2=$(now_ms)
+alive=0
+kill -0 $streamer 2>/dev/null && alive=1
+kill $streamer 2>/dev/null
+wait $streamer
+err=$(grep -o 'VIDIOC_[A-Z]*: failed: .*\|VIDIOC_[A-Z]* returned -1 .*' \
+	$logs/unbind-stream.log | head -n 1)
+frames=$(tr -cd '<' <$logs/unbind-stream.log | wc -c)
+tap_diag "sensor unbind took $((t1 - t0)) ms; streamer had $frames frames, exited $((t2 - t0)) ms after it: ${err:-no ioctl error}"
+if [ $alive = 0 ] && [ "$frames" -gt 0 ] && [ -n "$err" ] &&
+   [ $((t2 - t0)) -lt 2000 ]; then
+	tap_ok "sensor unbind while streaming: DQBUF fails at once"
+else
+	tail -n 5 $logs/unbind-stream.log | sed 's/^/# /'
+	tap_fail "sensor unbind while streaming: DQBUF fails at once"
+fi
+
+wait_for 5 grep -q closed $logs/held-ctrl.out
+kill $held 2>/dev/null
+wait $held
+tap_diag "sensor node held open: $(grep G_CTRL $logs/held-ctrl.out)"
+if grep -q 'G_CTRL after unbind: ENODEV' $logs/held-ctrl.out; then
+	tap_ok "a sensor control on a node held open fails with ENODEV"
+else
+	sed 's/^/# /' $logs/held-ctrl.out
+	tap_fail "a sensor control on a node held open fails with ENODEV"
+fi
+
+if out=$(timeout 10 v4l2-ctl -d "$video" --info 2>&1); then
+	tap_diag "$(echo "$out" | grep -m1 'Driver name')"
+	tap_ok "video node answers QUERYCAP without a sensor"
+else
+	echo "$out" | sed 's/^/# /'
+	tap_fail "video node answers QUERYCAP without a sensor"
+fi
+
+t0=$(now_ms)
+timeout 20 v4l2-ctl -d "$video" --stream-mmap=4 --stream-count=1 \
+	>$logs/no-sensor.log 2>&1
+rc=$?
+err=$(grep -o 'VIDIOC_STREAMON returned -1 ([^)]*)' $logs/no-sensor.log)
+tap_diag "STREAMON without a sensor: v4l2-ctl exit $rc after $(($(now_ms) - t0)) ms: ${err:-no error}"
+if [ $rc != 124 ] && [ -n "$err" ]; then
+	tap_ok "STREAMON without a sensor fails cleanly"
+else
+	tail -n 5 $logs/no-sensor.log | sed 's/^/# /'
+	tap_fail "STREAMON without a sensor fails cleanly"
+fi
+
+t0=$(now_ms)
+echo "$client" >/sys/bus/i2c/drivers/vlife-sensor/bind
+wait_for 10 find_nodes
+tap_diag "sensor rebound, nodes back after $(($(now_ms) - t0)) ms: sensor ${sensor:-missing}"
+if capture rebind 5 && check_frames rebind; then
+	tap_ok "sensor rebind restores streaming"
+else
+	tail -n 5 $logs/rebind.log | sed 's/^/# /'
+	tap_fail "sensor rebind restores streaming"
+fi
+
+# 6. Unload
+
+tap_check "rmmod vlife-bridge vlife-sensor vlife-board" \
+	rmmod vlife_bridge vlife_sensor vlife_board
+wait_for 5 grep -qx 0 /sys/kernel/debug/vlife/live
+live=$(cat /sys/kernel/debug/vlife/live 2>/dev/null)
+tap_diag "live vlife devices after unloading: ${live:-unreadable}"
+if [ "$live" = 0 ]; then
+	tap_ok "no vlife device left"
+else
+	sed 's/^/# /' /sys/kernel/debug/vlife/instances 2>/dev/null
+	tap_fail "no vlife device left"
+fi
+tap_check "rmmod vlife-core" rmmod vlife_core
+echo "1..$tap_n"
+tap_done && [ $progs_rc = 0 ]
