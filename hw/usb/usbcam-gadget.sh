@@ -1,0 +1,110 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# usbcam-gadget.sh - plug the emulated vlife USB camera into this machine
+# (dummy_hcd's loopback host and device controllers, gadgetfs) and pull
+# it out again.  Root only; for test guests, not for a desktop.
+#
+#   usbcam-gadget.sh up [emulator options]   load dummy_hcd and gadgetfs,
+#                                            start the emulator, wait for
+#                                            the host to enumerate it
+#   usbcam-gadget.sh down                    stop the emulator (unplugs)
+#   usbcam-gadget.sh unplug | replug         pull out / plug back in
+#   usbcam-gadget.sh wait-plugged | wait-gone
+#   usbcam-gadget.sh device                  the USB device's sysfs name
+#
+# Environment: VLIFE_USBCAM_EMU (the emulator binary; default
+# build/hw-usb/vlife-usbcam-emu of this tree), VLIFE_GADGETFS (mount
+# point, default /dev/gadget), VLIFE_USBCAM_RUN (pid and log directory,
+# default /tmp/usbcam), VLIFE_USBCAM_WAIT (seconds, default 20).
+top=$(cd "$(dirname "$0")/../.." && pwd)
+emu=${VLIFE_USBCAM_EMU:-$top/build/hw-usb/vlife-usbcam-emu}
+gfs=${VLIFE_GADGETFS:-/dev/gadget}
+run=${VLIFE_USBCAM_RUN:-/tmp/usbcam}
+wait_s=${VLIFE_USBCAM_WAIT:-20}
+vid=1209
+pid=0001
+
+die() {
+	echo "usbcam-gadget: $*" >&2
+	exit 1
+}
+
+# The sysfs name (e.g. 1-1) of the emulated camera, if it is enumerated.
+device() {
+	for d in /sys/bus/usb/devices/*; do
+		[ -f "$d/idVendor" ] || continue
+		if [ "$(cat "$d/idVendor")" = $vid ] &&
+		   [ "$(cat "$d/idProduct")" = $pid ]; then
+			echo "${d##*/}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# wait_for plugged|gone: poll for up to $wait_s seconds.
+wait_for() {
+	n=$((wait_s * 10))
+	while [ $n -gt 0 ]; do
+		if device >/dev/null; then
+			[ "$1" = plugged ] && return 0
+		else
+			[ "$1" = gone ] && return 0
+		fi
+		sleep 0.1
+		n=$((n - 1))
+	done
+	die "camera not $1 after $wait_s s"
+}
+
+emu_pid() {
+	cat "$run/emu.pid" 2>/dev/null
+}
+
+up() {
+	[ -x "$emu" ] || die "$emu missing (make -C hw/usb)"
+	modprobe dummy_hcd || die "no dummy_hcd"
+	modprobe gadgetfs || die "no gadgetfs"
+	mkdir -p "$gfs" "$run"
+	if ! grep -q " $gfs gadgetfs " /proc/mounts; then
+		mount -t gadgetfs gadgetfs "$gfs" || die "mount gadgetfs"
+	fi
+	[ -z "$(emu_pid)" ] || down
+	"$emu" --gadgetfs "$gfs" "$@" >>"$run/emu.log" 2>&1 &
+	echo $! >"$run/emu.pid"
+	wait_for plugged
+	device
+}
+
+down() {
+	p=$(emu_pid)
+	[ -n "$p" ] || return 0
+	kill -TERM "$p" 2>/dev/null
+	n=100
+	while kill -0 "$p" 2>/dev/null && [ $n -gt 0 ]; do
+		sleep 0.1
+		n=$((n - 1))
+	done
+	kill -0 "$p" 2>/dev/null && die "emulator $p did not exit"
+	rm -f "$run/emu.pid"
+}
+
+signal() {
+	p=$(emu_pid)
+	[ -n "$p" ] || die "emulator not running"
+	kill "-$1" "$p"
+}
+
+cmd=$1
+[ $# -gt 0 ] && shift
+case $cmd in
+up) up "$@" ;;
+down) down ;;
+unplug) signal USR1 && wait_for gone ;;
+replug) signal USR2 && wait_for plugged && device ;;
+wait-plugged) wait_for plugged && device ;;
+wait-gone) wait_for gone ;;
+device) device ;;
+*) sed -n '4,19p' "$0" >&2; exit 2 ;;
+esac
