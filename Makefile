@@ -15,12 +15,12 @@ KDIR ?= $(lastword $(sort $(wildcard /usr/src/linux-headers-6.1.*-amd64)))
 VLIFE_CONFIG := CONFIG_VLIFE=y CONFIG_VLIFE_CORE=m \
 		CONFIG_VLIFE_TESTDRV=m CONFIG_VLIFE_CANARY=m
 
-# TEMPORARY while the sample drivers are being written: each is built once
-# its source is in the tree.  To be made unconditional when all have landed.
-VLIFE_CONFIG += $(if $(wildcard drivers/i2c/vlife-sensor.c),CONFIG_VLIFE_SENSOR=m)
-VLIFE_CONFIG += $(if $(wildcard drivers/platform/vlife-bridge.c),CONFIG_VLIFE_BRIDGE=m)
+VLIFE_CONFIG += CONFIG_VLIFE_SENSOR=m CONFIG_VLIFE_BRIDGE=m \
+		CONFIG_VLIFE_HW_BOARD=m
+
+# TEMPORARY while the USB camera is being written: built once its source
+# is in the tree.  To be made unconditional when it has landed.
 VLIFE_CONFIG += $(if $(wildcard drivers/usb/vlife-usbcam.c),CONFIG_VLIFE_USBCAM=m)
-VLIFE_CONFIG += $(if $(wildcard hw/Kbuild),CONFIG_VLIFE_HW_BOARD=m)
 
 # The KUnit suite only where the target kernel has KUnit (the debug kernel).
 VLIFE_CONFIG += $(if $(shell grep -s '^CONFIG_KUNIT=y' $(KDIR)/.config),\
