@@ -303,9 +303,8 @@ static int vbridge_probe(struct platform_device *pdev)
 	ret = vbridge_hw_off(b);
 	if (ret)
 		return ret;
-	ret = devm_request_threaded_irq(&pdev->dev, irq, NULL,
-					vbridge_irq_thread, IRQF_ONESHOT,
-					dev_name(&pdev->dev), b);
+	ret = devm_request_irq(&pdev->dev, irq, vbridge_irq, 0,
+			       dev_name(&pdev->dev), b);
 	if (ret)
 		return ret;
 

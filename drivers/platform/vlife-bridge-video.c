@@ -126,8 +126,8 @@ static void vbridge_return_buffers(struct vbridge *b,
 /*
  * Stop the DMA engine.  Clearing ENABLE stops the memory writes before the
  * register write returns; synchronize_irq() then waits for an interrupt
- * thread that may still be completing a buffer, and @running keeps a late
- * one away from the buffers.
+ * handler that may still be completing a buffer on another CPU, and
+ * @running keeps a late one away from the buffers.
  */
 static void vbridge_hw_stop(struct vbridge *b)
 {
@@ -154,6 +154,15 @@ static void vbridge_frame_start(struct vbridge *b)
 	if (!b->running) {
 		spin_unlock(&b->slock);
 		return;
+	}
+	/*
+	 * A buffer still active missed its frame end (events that merged):
+	 * its content is unknown, so it goes back to the queue, never to
+	 * userspace as a frame, and is not lost either.
+	 */
+	if (b->active) {
+		list_add(&b->active->list, &b->queued);
+		b->dropped++;
 	}
 	b->active = b->next;
 	next = list_first_entry_or_null(&b->queued, struct vbridge_buffer,
@@ -212,19 +221,24 @@ static void vbridge_frame_end(struct vbridge *b, u32 status)
 }
 
 /**
- * vbridge_irq_thread() - the frame interrupt's handler, in a thread
+ * vbridge_irq() - the frame interrupt's handler
  * @irq: the interrupt
  * @data: the bridge
  *
- * A thread, as the parent's regmap may sleep.  It runs inside the unplug
- * gate: once .remove() has started, it leaves the hardware alone.  A
- * frame end pending together with a frame start belongs to the frame
- * already started if there is one (the thread ran late), else to the
+ * A hard handler: the parent's regmap is MMIO-like (fast_io, a spinlock)
+ * and each step is short, so every frame start is handled before the
+ * next frame can start, and the next buffer is programmed in time.  (A
+ * bridge whose registers sit behind a bus that sleeps needs a threaded
+ * handler; events then merge in IRQ_STATUS when the thread runs late.)
+ *
+ * It runs inside the unplug gate: once .remove() has started, it leaves
+ * the hardware alone.  A frame end pending together with a frame start
+ * belongs to the frame already started if there is one, else to the
  * frame that starts.
  *
  * Return: %IRQ_HANDLED, or %IRQ_NONE if nothing was pending.
  */
-irqreturn_t vbridge_irq_thread(int irq, void *data)
+irqreturn_t vbridge_irq(int irq, void *data)
 {
 	struct vbridge *b = data;
 	unsigned int status;
@@ -557,6 +571,12 @@ static int vbridge_init_queue(struct vbridge *b)
 			     V4L2_BUF_FLAG_TSTAMP_SRC_SOE;
 	q->lock = &b->lock;
 	q->dev = b->vl.parent;
+	/*
+	 * One buffer being written, one programmed for the next frame, one
+	 * with userspace: with fewer, every frame userspace holds a little
+	 * long is dropped.
+	 */
+	q->min_buffers_needed = 3;
 	/*
 	 * CREATE_BUFS lets userspace ask for any buffer size.  One larger
 	 * than the page allocator's biggest block (4 MiB without CMA) must

@@ -102,15 +102,15 @@ struct vbridge_buffer {
  * @sensor: the bound sensor's subdev, borrowed; NULL when there is none
  * @pipe_started: the media pipeline is started
  * @sensor_streaming: the sensor's s_stream(1) succeeded
- * @slock: protects the buffer state below against the interrupt thread
+ * @slock: protects the buffer state below against the interrupt handler
  * @queued: buffers queued by userspace, not yet given to the hardware
  * @next: the buffer in ADDR_{LO,HI}, for the next frame start to latch
  * @active: the buffer the hardware latched and is writing
- * @running: the DMA engine runs; the interrupt thread touches buffers
+ * @running: the DMA engine runs; the interrupt handler touches buffers
  *	only while it is set
  * @in_frame: a frame start was handled and its frame end not yet
- *	(interrupt thread only)
- * @frame_ts: monotonic time of the last frame start (interrupt thread)
+ *	(interrupt handler only)
+ * @frame_ts: monotonic time of the last frame start (interrupt handler)
  * @dropped: frames dropped since stream on, for the log
  */
 struct vbridge {
@@ -134,7 +134,7 @@ struct vbridge {
 	bool pipe_started;
 	bool sensor_streaming;
 
-	spinlock_t slock; /* buffers vs. the interrupt thread */
+	spinlock_t slock; /* buffers vs. the interrupt handler */
 	struct list_head queued;
 	struct vbridge_buffer *next;
 	struct vbridge_buffer *active;
@@ -156,7 +156,7 @@ int vbridge_csi2_init(struct vbridge *b);
 
 /* vlife-bridge-video.c */
 int vbridge_hw_off(struct vbridge *b);
-irqreturn_t vbridge_irq_thread(int irq, void *data);
+irqreturn_t vbridge_irq(int irq, void *data);
 void vbridge_stream_abort(struct vbridge *b);
 int vbridge_video_init(struct vbridge *b);
 
