@@ -163,6 +163,7 @@ static int __init vlife_board_init(void)
 			vlife_board_pdevs[i] = NULL;
 			vlife_board_unregister();
 			platform_driver_unregister(&vlife_board_driver);
+			vlife_nodes_exit();
 			return ret;
 		}
 	}
@@ -173,6 +174,7 @@ static void __exit vlife_board_exit(void)
 {
 	vlife_board_unregister();
 	platform_driver_unregister(&vlife_board_driver);
+	vlife_nodes_exit();
 }
 
 module_init(vlife_board_init);

@@ -29,7 +29,10 @@
  */
 
 #include <linux/device.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
 #include <linux/property.h>
+#include <linux/slab.h>
 
 #include "vlife-board.h"
 
@@ -92,34 +95,108 @@ static void vlife_nodes_init(struct vlife_board_nodes *n)
 	n->group[6] = &n->sensor_ep;
 }
 
+/*
+ * Node memory outlives the nodes' registration.  The kernel's list of
+ * software nodes points at it until each node's kobject is released,
+ * which may come late: CONFIG_DEBUG_KOBJECT_RELEASE delays every release
+ * by seconds, and a child's release comes before its parent's.  The
+ * kernel only compares those pointers, but memory reused for a new
+ * board's nodes would look registered already (-EEXIST).  So retired sets
+ * wait on this list until the kernel has forgotten all their nodes; at
+ * unload they are freed regardless, and a new set that lands on a stale
+ * address is kept aside and another one allocated.
+ */
+static LIST_HEAD(vlife_nodes_retired);
+static DEFINE_MUTEX(vlife_nodes_lock);
+
+static bool vlife_nodes_forgotten(const struct vlife_board_nodes *n)
+{
+	int i;
+
+	for (i = 0; n->group[i]; i++)
+		if (software_node_fwnode(n->group[i]))
+			return false;
+	return true;
+}
+
+/* Free the retired sets whose nodes are gone, or all of them. */
+static void vlife_nodes_reap(bool all)
+{
+	struct vlife_board_nodes *n, *tmp;
+
+	mutex_lock(&vlife_nodes_lock);
+	list_for_each_entry_safe(n, tmp, &vlife_nodes_retired, retired) {
+		if (all || vlife_nodes_forgotten(n)) {
+			list_del(&n->retired);
+			kfree(n);
+		}
+	}
+	mutex_unlock(&vlife_nodes_lock);
+}
+
+static void vlife_nodes_retire(struct vlife_board_nodes *n)
+{
+	mutex_lock(&vlife_nodes_lock);
+	list_add_tail(&n->retired, &vlife_nodes_retired);
+	mutex_unlock(&vlife_nodes_lock);
+}
+
 static void vlife_nodes_destroy(void *data)
 {
 	struct vlife_board_nodes *n = data;
 
 	software_node_unregister_node_group(n->group);
+	vlife_nodes_retire(n);
+}
+
+/* A registered set, at an address no stale node points at. */
+static struct vlife_board_nodes *vlife_nodes_register(void)
+{
+	struct vlife_board_nodes *n;
+	int i, ret = -EEXIST;
+
+	for (i = 0; i < 4 && ret == -EEXIST; i++) {
+		n = kzalloc(sizeof(*n), GFP_KERNEL);
+		if (!n)
+			return ERR_PTR(-ENOMEM);
+		vlife_nodes_init(n);
+		ret = software_node_register_node_group(n->group);
+		if (ret == -EEXIST)
+			vlife_nodes_retire(n);
+		else if (ret)
+			kfree(n);
+	}
+	return ret ? ERR_PTR(ret) : n;
 }
 
 /**
  * vlife_nodes_create() - register the board's firmware graph
  * @b: the board
  *
- * The nodes live in devres memory of the board device; they are
- * unregistered by devres after every device that uses them is gone.
+ * Unregistered by devres after every device that uses the nodes is gone;
+ * the memory is freed once the kernel has released the nodes.
  *
  * Return: 0 or a negative errno.
  */
 int vlife_nodes_create(struct vlife_board *b)
 {
 	struct vlife_board_nodes *n;
-	int ret;
 
-	n = devm_kzalloc(b->dev, sizeof(*n), GFP_KERNEL);
-	if (!n)
-		return -ENOMEM;
-	vlife_nodes_init(n);
-	ret = software_node_register_node_group(n->group);
-	if (ret)
-		return ret;
+	vlife_nodes_reap(false);
+	n = vlife_nodes_register();
+	if (IS_ERR(n))
+		return PTR_ERR(n);
 	b->nodes = n;
 	return devm_add_action_or_reset(b->dev, vlife_nodes_destroy, n);
+}
+
+/**
+ * vlife_nodes_exit() - free the node memory of every board, at unload
+ *
+ * Nodes the kernel has not released yet are freed too: it compares their
+ * address, it does not read them.
+ */
+void vlife_nodes_exit(void)
+{
+	vlife_nodes_reap(true);
 }

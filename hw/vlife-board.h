@@ -12,6 +12,7 @@
 #include <linux/hrtimer.h>
 #include <linux/i2c.h>
 #include <linux/irq_work.h>
+#include <linux/list.h>
 #include <linux/property.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
@@ -209,6 +210,7 @@ struct vlife_frame_engine {
  * @bridge_props: properties of @bridge_ep
  * @sensor_props: properties of @sensor_ep
  * @group: the nodes, parents first, NULL-terminated
+ * @retired: on the list of unregistered sets waiting to be freed
  */
 struct vlife_board_nodes {
 	struct software_node board;
@@ -223,14 +225,17 @@ struct vlife_board_nodes {
 	struct property_entry bridge_props[4];
 	struct property_entry sensor_props[5];
 	const struct software_node *group[8];
+	struct list_head retired;
 };
 
 /**
  * struct vlife_board - one emulated board
  * @dev: the board's platform device
  * @id: board number
- * @lock: protects @regs, @sreg, @sensor_ptr and @irq.line; taken from
- *	hard interrupt context (the bridge's regmap is fast_io)
+ * @lock: protects @regs, @sreg, @sensor_ptr, @irq.line and
+ *	@frame.link_up, and orders each line the frame engine writes with
+ *	CTRL writes; taken from hard interrupt context (the bridge's regmap
+ *	is fast_io)
  * @regs: the bridge's registers
  * @sreg: the sensor's registers
  * @sensor_ptr: the sensor's register address pointer (auto-increment)
@@ -267,6 +272,7 @@ struct vlife_board {
 
 /* hw/nodes.c */
 int vlife_nodes_create(struct vlife_board *b);
+void vlife_nodes_exit(void);
 
 /* hw/regs.c */
 int vlife_regs_create(struct vlife_board *b);
