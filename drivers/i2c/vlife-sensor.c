@@ -15,7 +15,8 @@
  *   may hold it open after unbind, so it is freed on the last reference,
  *   not by devres; the control handler and the subdev's active state go
  *   with it, as managed actions;
- * - devres holds only hardware: the clock and the regmap;
+ * - devres holds only what belongs to the binding: the clock, the regmap
+ *   and the firmware endpoint;
  * - every register access outside probe and remove (s_stream, s_ctrl) is
  *   inside the vlife gate, so a bridge or a file that calls in after
  *   unbind never reaches the bus;
@@ -739,10 +740,18 @@ static int vsen_power_off(struct device *dev)
  * Probe and remove
  */
 
-/* Managed action: the subdev's fwnode is referenced as long as it is. */
-static void vsen_put_endpoint(struct vlife_device *vl, void *data)
+/*
+ * Devres: the endpoint belongs to the binding, like the hardware.  It is
+ * put after .remove() took the subdev off v4l2-async, the only user of
+ * sd->fwnode; holding it longer (an open subdev node can keep the state
+ * for ever) would pin the firmware nodes of a board that is gone.
+ */
+static void vsen_put_endpoint(void *data)
 {
-	fwnode_handle_put(data);
+	struct vsen *s = data;
+
+	fwnode_handle_put(s->sd.fwnode);
+	s->sd.fwnode = NULL;
 }
 
 /*
@@ -752,13 +761,11 @@ static void vsen_put_endpoint(struct vlife_device *vl, void *data)
  */
 static int vsen_get_endpoint(struct vsen *s)
 {
-	struct fwnode_handle *fwnode;
-
-	fwnode = fwnode_graph_get_next_endpoint(dev_fwnode(s->dev), NULL);
-	if (!fwnode)
+	s->sd.fwnode = fwnode_graph_get_next_endpoint(dev_fwnode(s->dev),
+						      NULL);
+	if (!s->sd.fwnode)
 		return dev_err_probe(s->dev, -EINVAL, "no endpoint\n");
-	s->sd.fwnode = fwnode;
-	return vlifem_add_action_or_reset(&s->vl, vsen_put_endpoint, fwnode);
+	return devm_add_action_or_reset(s->dev, vsen_put_endpoint, s);
 }
 
 /* The CSI-2 link the firmware describes must be the one we support. */
