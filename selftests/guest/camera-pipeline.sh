@@ -39,6 +39,15 @@ model="vlife camera bridge"
 progs_rc=0
 rm -rf $logs
 mkdir -p $logs
+# The debug kernel (KASAN, lockdep) under TCG is several times slower:
+# frame rates are measured there but not asserted, and waits are longer.
+if [ "${VLIFE_KERNEL:-stock}" = stock ]; then
+	slow=1
+	check_rate=1
+else
+	slow=5
+	check_rate=0
+fi
 
 # now_ms: monotonic-enough wall clock in milliseconds.
 now_ms() {
@@ -209,6 +218,24 @@ check_frames() {
 	[ $_i -gt 0 ] && [ $_bad = 0 ]
 }
 
+# rebind_bridge SECONDS: unbind the bridge, wait, bind it again and wait
+# for its nodes; sets t0 to the time of the bind.
+rebind_bridge() {
+	echo vlife-bridge.0 >/sys/bus/platform/drivers/vlife-bridge/unbind
+	sleep "$1"
+	echo vlife-bridge.0 >/sys/bus/platform/drivers/vlife-bridge/bind
+	t0=$(now_ms)
+	wait_for $((10 * slow)) find_nodes
+	find_nodes
+}
+
+# renode: after a missing node, rebind the bridge once more with nothing
+# open and the old nodes released, so that the next cases can run.
+renode() {
+	rebind_bridge $((2 * slow))
+	tap_diag "bridge rebound again to go on: video ${video:-missing}, sensor ${sensor:-missing}, media ${media:-missing}"
+}
+
 # set_pipeline CODE FOURCC WIDTH HEIGHT: the whole pipeline in one format.
 set_pipeline() {
 	media-ctl -d "$media" \
@@ -297,11 +324,13 @@ fmt=$(v4l2-ctl -d "$video" --get-fmt-video | sed -n "s/.*Pixel Format *: *'\(...
 tap_diag "default format $fmt, $stride bytes a line, $size bytes a frame"
 
 # Frame rates: 1080p30 at the default format with no set-up, then the
-# sensor's 720p60 mode.  At least 80% of the nominal rate under TCG.
+# sensor's 720p60 mode.  At least 80% of the nominal rate under TCG on
+# Debian's kernel; the sequence must rise on both kernels.
 if stream fps1080 90; then
 	rate fps1080 >$logs/fps1080.sum
 	tap_diag "1920x1080 RG10: $(cat $logs/fps1080.sum)"
-	if [ "$rate_ok" = 1 ] && [ "${rate_fps:-0}" -ge 24 ]; then
+	if [ "$rate_ok" = 1 ] &&
+	   { [ $check_rate = 0 ] || [ "${rate_fps:-0}" -ge 24 ]; }; then
 		tap_ok "stream 1080p30 at the default format, no set-up"
 	else
 		tap_fail "stream 1080p30 at the default format, no set-up"
@@ -313,7 +342,8 @@ fi
 if set_pipeline SRGGB10_1X10 RG10 1280 720 && stream fps720 120; then
 	rate fps720 >$logs/fps720.sum
 	tap_diag "1280x720 RG10: $(cat $logs/fps720.sum)"
-	if [ "$rate_ok" = 1 ] && [ "${rate_fps:-0}" -ge 48 ]; then
+	if [ "$rate_ok" = 1 ] &&
+	   { [ $check_rate = 0 ] || [ "${rate_fps:-0}" -ge 48 ]; }; then
 		tap_ok "stream 720p60 after media-ctl set-up"
 	else
 		tap_fail "stream 720p60 after media-ctl set-up"
@@ -358,8 +388,38 @@ fi
 kselftest unplug_test VLIFE_VIDEO_NAME=vlife-bridge \
 	VLIFE_DRIVER_DIR=/sys/bus/platform/drivers/vlife-bridge \
 	VLIFE_DEVICE=vlife-bridge.0
-wait_for 10 find_nodes
-find_nodes || tap_diag "nodes after the contract test: video ${video:-missing} sensor ${sensor:-missing} media ${media:-missing}"
+# Every test rebinds the bridge; the sensor's node comes back with it.
+t0=$(now_ms)
+wait_for $((10 * slow)) find_nodes
+find_nodes
+tap_diag "after $(($(now_ms) - t0)) ms: video ${video:-missing}, receiver ${csi2:-missing}, sensor ${sensor:-missing}, media ${media:-missing}"
+if [ -n "$video" ] && [ -n "$csi2" ] && [ -n "$sensor" ] && [ -n "$media" ]; then
+	tap_ok "every node back after the unplug contract test"
+else
+	tap_fail "every node back after the unplug contract test"
+	renode
+fi
+
+# The bridge goes and comes back while the sensor's node is held open:
+# the new bridge gives the sensor a new node.
+if [ -n "$sensor" ]; then
+	# A process that only holds the node open.
+	# shellcheck disable=SC2217
+	sleep 600 <"$sensor" &
+	holder=$!
+	rebind_bridge 0
+	tap_diag "bridge rebound with the sensor node open, after $(($(now_ms) - t0)) ms: video ${video:-missing}, sensor ${sensor:-missing}, media ${media:-missing}"
+	kill $holder
+	wait $holder 2>/dev/null
+	if [ -n "$sensor" ]; then
+		tap_ok "bridge rebind with the sensor's node held open: sensor node back"
+	else
+		tap_fail "bridge rebind with the sensor's node held open: sensor node back"
+		renode
+	fi
+else
+	tap_skip "bridge rebind with the sensor's node held open" "no sensor node"
+fi
 
 # 5. The sensor goes away while the bridge streams
 
@@ -391,7 +451,7 @@ wait_for 5 grep -q open $logs/held-ctrl.out
 t0=$(now_ms)
 echo "$client" >/sys/bus/i2c/drivers/vlife-sensor/unbind
 t1=$(now_ms)
-wait_for 5 sh -c "! kill -0 $streamer"
+wait_for $((5 * slow)) sh -c "! kill -0 $streamer"
 t2=$(now_ms)
 alive=0
 kill -0 $streamer 2>/dev/null && alive=1
@@ -402,7 +462,7 @@ err=$(grep -o 'VIDIOC_[A-Z]*: failed: .*\|VIDIOC_[A-Z]* returned -1 .*' \
 frames=$(tr -cd '<' <$logs/unbind-stream.log | wc -c)
 tap_diag "sensor unbind took $((t1 - t0)) ms; streamer had $frames frames, exited $((t2 - t0)) ms after it: ${err:-no ioctl error}"
 if [ $alive = 0 ] && [ "$frames" -gt 0 ] && [ -n "$err" ] &&
-   [ $((t2 - t0)) -lt 2000 ]; then
+   [ $((t2 - t0)) -lt $((2000 * slow)) ]; then
 	tap_ok "sensor unbind while streaming: DQBUF fails at once"
 else
 	tail -n 5 $logs/unbind-stream.log | sed 's/^/# /'
@@ -443,7 +503,7 @@ fi
 
 t0=$(now_ms)
 echo "$client" >/sys/bus/i2c/drivers/vlife-sensor/bind
-wait_for 10 find_nodes
+wait_for $((10 * slow)) find_nodes
 tap_diag "sensor rebound, nodes back after $(($(now_ms) - t0)) ms: sensor ${sensor:-missing}"
 if capture rebind 5 && check_frames rebind; then
 	tap_ok "sensor rebind restores streaming"
@@ -454,8 +514,14 @@ fi
 
 # 6. Unload
 
-tap_check "rmmod vlife-bridge vlife-sensor vlife-board" \
-	rmmod vlife_bridge vlife_sensor vlife_board
+# A subdev node holds its driver's module until the node is released,
+# which the debug kernel delays by seconds (DEBUG_KOBJECT_RELEASE).
+unload() {
+	for _m in vlife_bridge vlife_sensor vlife_board; do
+		wait_for $((2 * slow)) rmmod $_m || rmmod $_m || return 1
+	done
+}
+tap_check "rmmod vlife-bridge vlife-sensor vlife-board" unload
 wait_for 5 grep -qx 0 /sys/kernel/debug/vlife/live
 live=$(cat /sys/kernel/debug/vlife/live 2>/dev/null)
 tap_diag "live vlife devices after unloading: ${live:-unreadable}"
