@@ -2,16 +2,13 @@
 /*
  * vlife-usbcam-emu: the camera's descriptors.
  *
- * One configuration, two interfaces: VideoControl (a camera input
- * terminal, a processing unit with brightness, contrast and saturation, a
- * streaming output terminal) and VideoStreaming (YUYV at three frame
- * sizes, MJPEG at one, one bulk IN endpoint).  The layout is UVC 1.1's;
+ * One configuration, two interfaces tied by an interface association:
+ * VideoControl (a camera input terminal, a processing unit with
+ * brightness, contrast and saturation, a streaming output terminal) and
+ * VideoStreaming (YUYV and MJPEG, three frame sizes each at 30, 15 and 10
+ * frames per second, one bulk IN endpoint).  The layout is UVC 1.1's;
  * only the class codes differ between the two identities: video class
  * 0x0e for uvcvideo, vendor class 0xff for vlife-usbcam.
- *
- * All of it must fit in 256 bytes (see emu.h), which is why there is no
- * interface association (uvcvideo does not need one), no colour matching
- * descriptor (optional) and a single frame interval a frame.
  *
  * Each descriptor is written byte by byte, little-endian, in the order of
  * its fields in the specification.
@@ -23,10 +20,12 @@
 #include "emu.h"
 
 const struct emu_frame emu_frames[EMU_FRAMES] = {
-	{ EMU_FORMAT_YUYV, 1, { 640, 480 }, 666666 },	/* 15 fps */
-	{ EMU_FORMAT_YUYV, 2, { 320, 240 }, 333333 },	/* 30 fps */
-	{ EMU_FORMAT_YUYV, 3, { 160, 120 }, 333333 },
-	{ EMU_FORMAT_MJPEG, 1, { 640, 480 }, 333333 },
+	{ EMU_FORMAT_YUYV, 1, { 640, 480 }, { 333333, 666666, 1000000 } },
+	{ EMU_FORMAT_YUYV, 2, { 320, 240 }, { 333333, 666666, 1000000 } },
+	{ EMU_FORMAT_YUYV, 3, { 160, 120 }, { 333333, 666666, 1000000 } },
+	{ EMU_FORMAT_MJPEG, 1, { 640, 480 }, { 333333, 666666, 1000000 } },
+	{ EMU_FORMAT_MJPEG, 2, { 320, 240 }, { 333333, 666666, 1000000 } },
+	{ EMU_FORMAT_MJPEG, 3, { 160, 120 }, { 333333, 666666, 1000000 } },
 };
 
 static const __u8 emu_guid_yuy2[16] = {
@@ -73,6 +72,18 @@ static __u8 emu_class(enum emu_identity identity)
 {
 	return identity == EMU_IDENTITY_UVC ? USB_CLASS_VIDEO :
 					      USB_CLASS_VENDOR_SPEC;
+}
+
+static void emu_put_iad(struct emu_buf *b, enum emu_identity identity)
+{
+	put8(b, 8);
+	put8(b, USB_DT_INTERFACE_ASSOCIATION);
+	put8(b, EMU_VC_INTERFACE);	/* bFirstInterface */
+	put8(b, 2);			/* bInterfaceCount */
+	put8(b, emu_class(identity));
+	put8(b, UVC_SC_VIDEO_INTERFACE_COLLECTION);
+	put8(b, 0);
+	put8(b, 2);			/* iFunction: the product string */
 }
 
 static void emu_put_interface(struct emu_buf *b, enum emu_identity identity,
@@ -146,26 +157,37 @@ static void emu_put_frames(struct emu_buf *b, unsigned int format,
 {
 	const struct emu_frame *f;
 	__u32 bits;
+	unsigned int i;
 
 	for (f = emu_frames; f < emu_frames + EMU_FRAMES; f++) {
 		if (f->format != format)
 			continue;
-		bits = f->size.width * f->size.height * 16 *
-		       (10000000 / f->interval);
-		put8(b, 26 + 4);
+		bits = f->size.width * f->size.height * 16;
+		put8(b, 26 + 4 * EMU_INTERVALS);
 		put8(b, USB_DT_CS_INTERFACE);
 		put8(b, subtype);
 		put8(b, f->index);
 		put8(b, 0);		/* bmCapabilities */
 		put16(b, f->size.width);
 		put16(b, f->size.height);
-		put32(b, bits);		/* dwMinBitRate */
-		put32(b, bits);		/* dwMaxBitRate */
+		put32(b, bits * 10);	/* dwMinBitRate */
+		put32(b, bits * 30);	/* dwMaxBitRate */
 		put32(b, emu_frame_max(f));
-		put32(b, f->interval);	/* dwDefaultFrameInterval */
-		put8(b, 1);		/* one discrete interval */
-		put32(b, f->interval);
+		put32(b, f->intervals[0]);	/* dwDefaultFrameInterval */
+		put8(b, EMU_INTERVALS);		/* discrete intervals */
+		for (i = 0; i < EMU_INTERVALS; i++)
+			put32(b, f->intervals[i]);
 	}
+}
+
+static void emu_put_color(struct emu_buf *b)
+{
+	put8(b, 6);
+	put8(b, USB_DT_CS_INTERFACE);
+	put8(b, UVC_VS_COLORFORMAT);
+	put8(b, 1);			/* BT.709 primaries (sRGB) */
+	put8(b, 1);			/* BT.709 transfer */
+	put8(b, 4);			/* SMPTE 170M (BT.601) matrix */
 }
 
 static unsigned int emu_count_frames(unsigned int format)
@@ -195,6 +217,7 @@ static void emu_put_yuyv(struct emu_buf *b)
 	put8(b, 0);			/* bmInterlaceFlags */
 	put8(b, 0);			/* bCopyProtect */
 	emu_put_frames(b, EMU_FORMAT_YUYV, UVC_VS_FRAME_UNCOMPRESSED);
+	emu_put_color(b);
 }
 
 static void emu_put_mjpeg(struct emu_buf *b)
@@ -205,12 +228,13 @@ static void emu_put_mjpeg(struct emu_buf *b)
 	put8(b, EMU_FORMAT_MJPEG);
 	put8(b, emu_count_frames(EMU_FORMAT_MJPEG));
 	put8(b, 1);			/* bmFlags: fixed-size samples */
-	put8(b, 1);			/* bDefaultFrameIndex */
+	put8(b, EMU_DEFAULT_FRAME);
 	put8(b, 0);
 	put8(b, 0);
 	put8(b, 0);
 	put8(b, 0);
 	emu_put_frames(b, EMU_FORMAT_MJPEG, UVC_VS_FRAME_MJPEG);
+	emu_put_color(b);
 }
 
 /* VideoStreaming: input header, then each format with its frames. */
@@ -258,6 +282,7 @@ static size_t emu_put_config(__u8 *p, size_t size,
 	put8(&b, 0);			/* iConfiguration */
 	put8(&b, USB_CONFIG_ATT_ONE);	/* bus powered */
 	put8(&b, 250);			/* 500 mA */
+	emu_put_iad(&b, identity);
 	emu_put_interface(&b, identity, EMU_VC_INTERFACE, 0,
 			  UVC_SC_VIDEOCONTROL);
 	emu_put_vc(&b);
@@ -276,9 +301,9 @@ static void emu_put_device(__u8 *p)
 	put8(&b, USB_DT_DEVICE_SIZE);
 	put8(&b, USB_DT_DEVICE);
 	put16(&b, 0x0200);		/* USB 2.0 */
-	put8(&b, 0);			/* classes are per interface */
-	put8(&b, 0);
-	put8(&b, 0);
+	put8(&b, USB_CLASS_MISC);	/* interface association */
+	put8(&b, 0x02);
+	put8(&b, 0x01);
 	put8(&b, 64);			/* ep0 max packet */
 	put16(&b, EMU_VENDOR_ID);
 	put16(&b, EMU_PRODUCT_ID);
@@ -294,22 +319,15 @@ static void emu_put_device(__u8 *p)
  * @d: filled in
  * @identity: vendor or UVC class codes
  *
- * Full speed (64-byte bulk packets) and high speed (512) configurations,
- * the same but for the endpoint, and the endpoint descriptors alone, as
- * gadgetfs wants them when the endpoint is enabled.
+ * The device is attached at high speed: one configuration, 512-byte bulk
+ * packets.
  */
 void emu_desc_build(struct emu_desc *d, enum emu_identity identity)
 {
-	struct emu_buf fs = { .p = d->ep_fs, .size = sizeof(d->ep_fs) };
-	struct emu_buf hs = { .p = d->ep_hs, .size = sizeof(d->ep_hs) };
-
 	memset(d, 0, sizeof(*d));
 	emu_put_device(d->device);
-	d->config_len = emu_put_config(d->config_fs, sizeof(d->config_fs),
-				       identity, 64);
-	emu_put_config(d->config_hs, sizeof(d->config_hs), identity, 512);
-	emu_put_endpoint(&fs, 64);
-	emu_put_endpoint(&hs, 512);
+	d->config_len = emu_put_config(d->config, sizeof(d->config),
+				       identity, EMU_MAXPACKET);
 }
 
 static const char *const emu_strings[] = {

@@ -1,24 +1,27 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * vlife-usbcam-emu - the vlife USB camera, emulated in userspace on gadgetfs
- * over dummy_hcd.  What its parts share: the camera's fixed properties, the
- * emulator state, and each part's entry points:
+ * vlife-usbcam-emu - the vlife USB camera, emulated in userspace behind
+ * the kernel's USB/IP virtual host controller (vhci_hcd).  What its parts
+ * share: the camera's fixed properties, the emulator state, and each
+ * part's entry points:
  *
  *   descriptors.c  device, configuration and string descriptors
- *   requests.c     UVC class requests: controls, video probe and commit
+ *   requests.c     control requests: standard ones, UVC controls, video
+ *                  probe and commit
  *   frames.c       YUYV test pattern and MJPEG frames (jpeg.c encodes)
- *   stream.c       the streaming thread: payload headers, faults, pacing
- *   gadget.c       gadgetfs: plug, unplug, ep0 events, main()
+ *   stream.c       the bulk IN endpoint: payload headers, faults, pacing,
+ *                  filling the host's URBs packet by packet
+ *   usbip.c        the USB/IP connection: plug, unplug, URBs, main()
  *
  * Descriptors and requests are handled as the byte layouts of the USB and
  * UVC specifications (offsets, little-endian fields), not through C
- * structures: that is how they travel on the bus.
+ * structures: that is how they travel on the bus.  The emulator is one
+ * thread around poll(): no locking.
  */
 #ifndef VLIFE_USBCAM_EMU_H
 #define VLIFE_USBCAM_EMU_H
 
 #include <linux/types.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -33,29 +36,28 @@
 #define EMU_IT_ID		1	/* camera input terminal */
 #define EMU_PU_ID		2	/* processing unit: the controls */
 #define EMU_OT_ID		3	/* streaming output terminal */
-#define EMU_EP_IN		0x81	/* dummy_udc's first bulk IN endpoint */
-#define EMU_EP_FILE		"ep1in-bulk"
+#define EMU_EP_IN		0x81	/* the bulk IN endpoint */
+#define EMU_MAXPACKET		512	/* high speed bulk */
 #define EMU_UVC_VERSION		0x0110	/* UVC 1.1 */
 #define EMU_CLOCK_HZ		48000000
 #define EMU_PROBE_LEN		34	/* UVC 1.1 probe and commit controls */
 #define EMU_HEADER_LEN		12	/* payload header with PTS and SCR */
 #define EMU_PAYLOAD_MAX		32768	/* dwMaxPayloadTransferSize */
 
-/*
- * gadgetfs answers no IN control transfer longer than 256 bytes (Linux 6.1
- * legacy/inode.c, RBUF_SIZE), the configuration descriptor included: so
- * four frame descriptors of one interval each, 253 bytes in all.
- */
 #define EMU_FORMATS		2
-#define EMU_FORMAT_YUYV		1	/* 640x480, 320x240, 160x120 */
-#define EMU_FORMAT_MJPEG	2	/* 640x480 */
-#define EMU_FRAMES		4	/* frame descriptors, all formats */
-#define EMU_DEFAULT_FRAME	2	/* of YUYV: 320x240 */
+#define EMU_FORMAT_YUYV		1
+#define EMU_FORMAT_MJPEG	2
+#define EMU_FRAMES		6	/* frame descriptors, all formats */
+#define EMU_INTERVALS		3	/* per frame */
+#define EMU_DEFAULT_FRAME	2	/* 320x240, in either format */
 #define EMU_MAX_WIDTH		640
 #define EMU_MAX_HEIGHT		480
+#define EMU_MAX_FRAME		(EMU_MAX_WIDTH * EMU_MAX_HEIGHT * 2)
+#define EMU_OVERRUN_EXTRA	4096	/* what an overrun frame adds */
 /* A YUYV frame, then a plane of 8x8-block means for each of Y, Cb, Cr */
-#define EMU_SCRATCH_SIZE	(EMU_MAX_WIDTH * EMU_MAX_HEIGHT * 2 + \
+#define EMU_SCRATCH_SIZE	(EMU_MAX_FRAME + \
 				 3 * EMU_MAX_WIDTH * EMU_MAX_HEIGHT / 64)
+#define EMU_MAX_CHUNKS		64	/* payloads in one frame */
 
 /* Where the frame counter is: YUYV bytes 0-3; an MJPEG comment segment */
 #define EMU_MJPEG_COUNTER_OFFSET 10
@@ -72,12 +74,12 @@ struct emu_size {
 	unsigned int height;
 };
 
-/* A frame descriptor: format and frame index, size, its one interval */
+/* A frame descriptor: format and frame index, size, intervals */
 struct emu_frame {
 	unsigned int format;
 	unsigned int index;
 	struct emu_size size;
-	__u32 interval;		/* 100 ns units */
+	__u32 intervals[EMU_INTERVALS];	/* 100 ns units, first: default */
 };
 
 extern const struct emu_frame emu_frames[EMU_FRAMES];
@@ -92,7 +94,6 @@ enum emu_ctrl_id {
 
 struct emu_ctrl {
 	__u8 selector;		/* UVC_PU_*_CONTROL */
-	__u8 bit;		/* in the processing unit's bmControls */
 	bool is_signed;
 	int min;
 	int max;
@@ -113,7 +114,7 @@ struct emu_params {
 /* Deliberate stream faults, every Nth payload or frame (0: never) */
 struct emu_faults {
 	unsigned int malformed;	/* payload header with bHeaderLength 1 */
-	unsigned int short_frame; /* frame cut to half its size */
+	unsigned int short_frame; /* frame ends after half its data */
 	unsigned int overrun;	/* frame longer than dwMaxVideoFrameSize */
 };
 
@@ -128,60 +129,66 @@ struct emu_setup {
 
 struct emu_desc {
 	__u8 device[18];
-	__u8 config_fs[512];
-	__u8 config_hs[512];
+	__u8 config[1024];
 	size_t config_len;
-	__u8 ep_fs[7];
-	__u8 ep_hs[7];
+};
+
+/* A bulk IN URB of the host's, waiting for data */
+struct emu_urb {
+	__u32 seqnum;
+	__u32 length;
+	__u32 actual;
+	struct emu_urb *next;
+	__u8 buf[];
+};
+
+/* One payload in the frame being sent */
+struct emu_chunk {
+	size_t off;		/* in &emu_stream.tx */
+	size_t len;
+	bool zlp;		/* a zero-length packet ends it */
 };
 
 /*
- * The streaming thread's state.  The main thread (ep0) starts and stops
- * it; each start or stop bumps @gen, and the thread leaves a run as soon
- * as @gen changes.  A stop returns only once the thread is parked, so the
- * endpoint file may then be closed.
+ * The streaming side.  Between a video commit and the next SET_INTERFACE
+ * or unplug a timer ticks at the frame interval; a tick makes a frame and
+ * cuts it into payloads unless the last frame is still being read (then
+ * the frame is dropped, as a sensor's would be).  The host's URBs are
+ * filled packet by packet: a URB completes when it is full or a short
+ * packet arrives, as on a real bus.
  */
 struct emu_stream {
-	pthread_t thread;
-	int fd;			/* the bulk IN endpoint file, while running */
-	bool run;
-	bool quit;
-	unsigned int gen;
-	unsigned int parked;	/* the thread is idle, having seen this gen */
+	bool on;
+	int timer;		/* timerfd, armed while @on */
 	struct emu_params params;
-	__u32 counter;		/* frames made since the emulator started */
-	unsigned long payloads;	/* payloads sent, for the fault counters */
-	unsigned long frames;	/* frames sent in this run */
+	__u32 counter;		/* frame ticks since the emulator started */
 	__u8 fid;
+	unsigned long payloads;	/* payloads made, for the fault counters */
+	unsigned long frames;	/* frames sent in this run */
+	unsigned long dropped;	/* frames skipped: the host was not reading */
 	__u8 *frame;		/* one frame, as sent */
 	__u8 *scratch;		/* what an MJPEG frame is made from */
-	__u8 *payload;		/* one payload, header included */
+	__u8 *tx;		/* the frame's payloads, headers included */
+	struct emu_chunk chunks[EMU_MAX_CHUNKS];
+	unsigned int nchunks;
+	unsigned int cur;	/* chunk being sent */
+	size_t cur_off;		/* bytes of it sent */
+	struct emu_urb *urbs;	/* waiting for data, oldest first */
 };
 
 struct emu {
 	enum emu_identity identity;
 	struct emu_faults faults;
 	bool verbose;
-	const char *dir;	/* where gadgetfs is mounted */
 	struct emu_desc desc;
-	int ep0;		/* the UDC's gadgetfs file; -1: unplugged */
-	int ep_in;		/* EMU_EP_FILE; -1: not configured */
-	unsigned int maxpacket;	/* of the bulk endpoint, at this speed */
-
-	pthread_mutex_t lock;	/* protects what follows and @stream */
-	pthread_cond_t cond;
+	int sock;		/* our end of the USB/IP link; -1: unplugged */
+	int port;		/* the vhci_hcd port we are attached to */
+	unsigned int config;	/* bConfigurationValue set by the host */
 	struct emu_ctrl ctrls[EMU_CTRLS];
 	struct emu_params probe;
 	struct emu_params commit;
 	__u8 error_code;	/* VC_REQUEST_ERROR_CODE_CONTROL */
 	struct emu_stream stream;
-};
-
-/* Outcome of a SET_CUR */
-enum emu_set_result {
-	EMU_SET_DONE,
-	EMU_SET_COMMIT,		/* video commit: (re)start streaming */
-	EMU_SET_STALL,
 };
 
 const char *emu_stamp(void);
@@ -201,17 +208,15 @@ int emu_desc_string(enum emu_identity identity, unsigned int index,
 		    __u8 *buf, size_t size);
 
 void emu_requests_init(struct emu *e);
-int emu_request_get(struct emu *e, const struct emu_setup *s, __u8 *buf,
-		    size_t size);
-enum emu_set_result emu_request_set(struct emu *e, const struct emu_setup *s,
-				    const __u8 *data, size_t len);
+int emu_control(struct emu *e, const struct emu_setup *s, const __u8 *out,
+		size_t out_len, __u8 *in);
 const struct emu_frame *emu_frame_find(unsigned int format,
 				       unsigned int index);
 __u32 emu_frame_max(const struct emu_frame *f);
 
 size_t emu_frame_yuyv(__u8 *buf, const struct emu_size *size,
 		      const int ctrl[EMU_CTRLS], __u32 counter);
-size_t emu_frame_mjpeg(__u8 *buf, size_t max, __u8 *yuyv,
+size_t emu_frame_mjpeg(__u8 *buf, size_t max, __u8 *scratch,
 		       const struct emu_size *size, const int ctrl[EMU_CTRLS],
 		       __u32 counter);
 size_t emu_jpeg_encode(__u8 *out, size_t max, unsigned int width,
@@ -219,8 +224,14 @@ size_t emu_jpeg_encode(__u8 *out, size_t max, unsigned int width,
 		       __u32 counter);
 
 int emu_stream_init(struct emu *e);
-void emu_stream_start(struct emu *e, int fd, const struct emu_params *p);
+void emu_stream_start(struct emu *e);
 void emu_stream_stop(struct emu *e);
+void emu_stream_tick(struct emu *e);
+void emu_stream_urb(struct emu *e, struct emu_urb *urb);
+bool emu_stream_unlink(struct emu *e, __u32 seqnum);
+void emu_stream_flush_urbs(struct emu *e);
 void emu_stream_exit(struct emu *e);
+
+void emu_urb_complete(struct emu *e, struct emu_urb *urb, int status);
 
 #endif /* VLIFE_USBCAM_EMU_H */

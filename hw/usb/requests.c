@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vlife-usbcam-emu: UVC class requests (UVC 1.1 section 4).
+ * vlife-usbcam-emu: control requests on endpoint 0.
  *
- * wIndex is (entity << 8 | interface), wValue is (control selector << 8).
- * The VideoControl interface answers VC_REQUEST_ERROR_CODE_CONTROL and
- * the processing unit's three controls; the VideoStreaming interface
- * answers video probe and commit.  Anything else is refused: a GET with
- * a STALL, and every refusal sets the request error code a host can read
- * afterwards (UVC 4.2.1.2).  gadgetfs cannot stall an OUT request that
- * carries data (its data stage is read before userspace sees it), so a
- * SET_CUR with a bad value is acknowledged, ignored, and leaves the error
- * code set.
+ * Standard requests (USB 2.0 9.4): descriptors, configuration, interface,
+ * status, features.  SET_INTERFACE(alternate setting 0) on VideoStreaming
+ * and CLEAR_FEATURE(ENDPOINT_HALT) on the bulk endpoint stop the stream:
+ * the first is the vendor protocol, the second what uvcvideo sends a bulk
+ * camera.
+ *
+ * UVC class requests (UVC 1.1 section 4): wIndex is (entity << 8 |
+ * interface), wValue is (control selector << 8).  The VideoControl
+ * interface answers VC_REQUEST_ERROR_CODE_CONTROL and the processing
+ * unit's three controls; the VideoStreaming interface answers video probe
+ * and commit, and a commit starts the stream.  Anything else is refused
+ * with a STALL, and sets the request error code a host can read
+ * afterwards (UVC 4.2.1.2).
  */
 #include <string.h>
 #include <linux/usb/ch9.h>
@@ -27,15 +31,15 @@
 
 static const struct emu_ctrl emu_ctrl_defaults[EMU_CTRLS] = {
 	[EMU_CTRL_BRIGHTNESS] = {
-		.selector = UVC_PU_BRIGHTNESS_CONTROL, .bit = 0,
-		.is_signed = true, .min = -64, .max = 64, .res = 1,
+		.selector = UVC_PU_BRIGHTNESS_CONTROL, .is_signed = true,
+		.min = -64, .max = 64, .res = 1,
 	},
 	[EMU_CTRL_CONTRAST] = {
-		.selector = UVC_PU_CONTRAST_CONTROL, .bit = 1,
+		.selector = UVC_PU_CONTRAST_CONTROL,
 		.min = 0, .max = 200, .res = 1, .def = 100,
 	},
 	[EMU_CTRL_SATURATION] = {
-		.selector = UVC_PU_SATURATION_CONTROL, .bit = 3,
+		.selector = UVC_PU_SATURATION_CONTROL,
 		.min = 0, .max = 200, .res = 1, .def = 100,
 	},
 };
@@ -55,6 +59,11 @@ static void put_le32(__u8 *p, __u32 v)
 static unsigned int get_le16(const __u8 *p)
 {
 	return p[0] | p[1] << 8;
+}
+
+static __u32 get_le32(const __u8 *p)
+{
+	return get_le16(p) | (__u32)get_le16(p + 2) << 16;
 }
 
 /**
@@ -87,18 +96,22 @@ __u32 emu_frame_max(const struct emu_frame *f)
 	return f->size.width * f->size.height * 2;
 }
 
-static void emu_params_set(struct emu_params *p, const struct emu_frame *f)
+static void emu_params_set(struct emu_params *p, const struct emu_frame *f,
+			   __u32 interval)
 {
 	p->format = f->format;
 	p->frame = f->index;
-	p->interval = f->interval;
+	p->interval = interval;
 	p->max_frame = emu_frame_max(f);
 	p->max_payload = EMU_PAYLOAD_MAX;
 }
 
 static void emu_params_default(struct emu_params *p)
 {
-	emu_params_set(p, emu_frame_find(EMU_FORMAT_YUYV, EMU_DEFAULT_FRAME));
+	const struct emu_frame *f;
+
+	f = emu_frame_find(EMU_FORMAT_YUYV, EMU_DEFAULT_FRAME);
+	emu_params_set(p, f, f->intervals[0]);
 }
 
 /**
@@ -117,20 +130,36 @@ void emu_requests_init(struct emu *e)
 	e->error_code = EMU_ERR_NONE;
 }
 
+/* The supported interval nearest @want; 0 asks for the default. */
+static __u32 emu_nearest_interval(const struct emu_frame *f, __u32 want)
+{
+	__u32 best = f->intervals[0], d, bestd = ~0U;
+	unsigned int i;
+
+	for (i = 0; want && i < EMU_INTERVALS; i++) {
+		d = want > f->intervals[i] ? want - f->intervals[i] :
+					     f->intervals[i] - want;
+		if (d < bestd) {
+			bestd = d;
+			best = f->intervals[i];
+		}
+	}
+	return best;
+}
+
 /*
  * Probe/commit as the host asks, adjusted to what the camera can do: an
- * unknown format or frame becomes the default, and each frame has one
- * interval.
+ * unknown format or frame becomes the default, the interval the nearest.
  */
 static void emu_params_negotiate(struct emu_params *p, const __u8 *raw)
 {
 	const struct emu_frame *f = emu_frame_find(raw[2], raw[3]);
 
 	if (!f)
-		f = emu_frame_find(raw[2], 1);
+		f = emu_frame_find(raw[2], EMU_DEFAULT_FRAME);
 	if (!f)
 		f = emu_frame_find(EMU_FORMAT_YUYV, EMU_DEFAULT_FRAME);
-	emu_params_set(p, f);
+	emu_params_set(p, f, emu_nearest_interval(f, get_le32(&raw[4])));
 }
 
 /* The 34-byte probe/commit block (UVC 1.1 table 4-47). */
@@ -216,6 +245,7 @@ static int emu_vc_get(struct emu *e, const struct emu_setup *s, __u8 *buf)
 static int emu_vs_get(struct emu *e, const struct emu_setup *s, __u8 *buf)
 {
 	unsigned int selector = s->value >> 8;
+	const struct emu_frame *f;
 	struct emu_params p;
 
 	if (selector != UVC_VS_PROBE_CONTROL &&
@@ -224,14 +254,18 @@ static int emu_vs_get(struct emu *e, const struct emu_setup *s, __u8 *buf)
 		return -1;
 	}
 	p = selector == UVC_VS_PROBE_CONTROL ? e->probe : e->commit;
+	f = emu_frame_find(p.format, p.frame);
 	switch (s->request) {
 	case UVC_GET_CUR:
 		break;
 	case UVC_GET_DEF:
 		emu_params_default(&p);
 		break;
-	case UVC_GET_MIN:
-	case UVC_GET_MAX:		/* one interval a frame: min == max */
+	case UVC_GET_MIN:		/* the shortest interval */
+		p.interval = f->intervals[0];
+		break;
+	case UVC_GET_MAX:
+		p.interval = f->intervals[EMU_INTERVALS - 1];
 		break;
 	case UVC_GET_LEN:
 		put_le16(buf, EMU_PROBE_LEN);
@@ -247,40 +281,24 @@ static int emu_vs_get(struct emu *e, const struct emu_setup *s, __u8 *buf)
 	return EMU_PROBE_LEN;
 }
 
-/**
- * emu_request_get() - answer a class GET_* request to an interface
- * @e: the emulator
- * @s: the request
- * @buf: the answer
- * @size: room in @buf (at least EMU_PROBE_LEN)
- *
- * Return: the answer's length, or -1 to STALL.
- */
-int emu_request_get(struct emu *e, const struct emu_setup *s, __u8 *buf,
-		    size_t size)
+/* A class GET_* to an interface: the answer's length, or -1 to stall. */
+static int emu_class_get(struct emu *e, const struct emu_setup *s, __u8 *buf)
 {
-	int ret = -1;
+	unsigned int ifnum = s->index & 0xff, entity = s->index >> 8;
 
-	if (size < EMU_PROBE_LEN)
-		return -1;
-	pthread_mutex_lock(&e->lock);
-	if (s->request != UVC_GET_CUR ||
-	    s->value >> 8 != UVC_VC_REQUEST_ERROR_CODE_CONTROL ||
-	    (s->index & 0xff) != EMU_VC_INTERFACE)
+	if (s->request != UVC_GET_CUR || ifnum != EMU_VC_INTERFACE ||
+	    entity || s->value >> 8 != UVC_VC_REQUEST_ERROR_CODE_CONTROL)
 		e->error_code = EMU_ERR_NONE;
-	if ((s->index & 0xff) == EMU_VC_INTERFACE)
-		ret = emu_vc_get(e, s, buf);
-	else if ((s->index & 0xff) == EMU_VS_INTERFACE && !(s->index >> 8))
-		ret = emu_vs_get(e, s, buf);
-	else
-		e->error_code = EMU_ERR_INVALID_UNIT;
-	pthread_mutex_unlock(&e->lock);
-	return ret;
+	if (ifnum == EMU_VC_INTERFACE)
+		return emu_vc_get(e, s, buf);
+	if (ifnum == EMU_VS_INTERFACE && !entity)
+		return emu_vs_get(e, s, buf);
+	e->error_code = EMU_ERR_INVALID_UNIT;
+	return -1;
 }
 
-static enum emu_set_result emu_ctrl_set(struct emu *e,
-					const struct emu_setup *s,
-					const __u8 *data, size_t len)
+static int emu_ctrl_set(struct emu *e, const struct emu_setup *s,
+			const __u8 *data, size_t len)
 {
 	struct emu_ctrl *c = emu_find_ctrl(e, s->value >> 8);
 	int v;
@@ -288,70 +306,151 @@ static enum emu_set_result emu_ctrl_set(struct emu *e,
 	if (!c || (s->index >> 8) != EMU_PU_ID) {
 		e->error_code = c ? EMU_ERR_INVALID_UNIT :
 				    EMU_ERR_INVALID_CONTROL;
-		return EMU_SET_STALL;
+		return -1;
 	}
 	if (len != 2) {
 		e->error_code = EMU_ERR_INVALID_REQUEST;
-		return EMU_SET_STALL;
+		return -1;
 	}
 	v = get_le16(data);
 	if (c->is_signed)
 		v = (__s16)v;
 	if (v < c->min || v > c->max || (v - c->min) % c->res) {
 		e->error_code = EMU_ERR_OUT_OF_RANGE;
-		return EMU_SET_STALL;
+		return -1;
 	}
 	c->cur = v;
-	return EMU_SET_DONE;
+	return 0;
 }
 
-static enum emu_set_result emu_vs_set(struct emu *e,
-				      const struct emu_setup *s,
-				      const __u8 *data, size_t len)
+static int emu_vs_set(struct emu *e, const struct emu_setup *s,
+		      const __u8 *data, size_t len)
 {
 	unsigned int selector = s->value >> 8;
 
 	if (len < 26 || (s->index >> 8)) {
 		e->error_code = EMU_ERR_INVALID_REQUEST;
-		return EMU_SET_STALL;
+		return -1;
 	}
 	if (selector == UVC_VS_PROBE_CONTROL) {
 		emu_params_negotiate(&e->probe, data);
-		return EMU_SET_DONE;
+		return 0;
 	}
 	if (selector == UVC_VS_COMMIT_CONTROL) {
 		emu_params_negotiate(&e->commit, data);
 		e->probe = e->commit;
-		return EMU_SET_COMMIT;
+		emu_stream_start(e);
+		return 0;
 	}
 	e->error_code = EMU_ERR_INVALID_CONTROL;
-	return EMU_SET_STALL;
+	return -1;
+}
+
+/* A class SET_CUR to an interface: 0, or -1 to stall. */
+static int emu_class_set(struct emu *e, const struct emu_setup *s,
+			 const __u8 *data, size_t len)
+{
+	e->error_code = EMU_ERR_NONE;
+	if (s->request != UVC_SET_CUR) {
+		e->error_code = EMU_ERR_INVALID_REQUEST;
+		return -1;
+	}
+	if ((s->index & 0xff) == EMU_VC_INTERFACE)
+		return emu_ctrl_set(e, s, data, len);
+	if ((s->index & 0xff) == EMU_VS_INTERFACE)
+		return emu_vs_set(e, s, data, len);
+	e->error_code = EMU_ERR_INVALID_UNIT;
+	return -1;
+}
+
+static int emu_get_descriptor(struct emu *e, const struct emu_setup *s,
+			      __u8 *buf)
+{
+	switch (s->value >> 8) {
+	case USB_DT_DEVICE:
+		memcpy(buf, e->desc.device, sizeof(e->desc.device));
+		return sizeof(e->desc.device);
+	case USB_DT_CONFIG:
+		if (s->value & 0xff)
+			return -1;
+		memcpy(buf, e->desc.config, e->desc.config_len);
+		return e->desc.config_len;
+	case USB_DT_STRING:
+		return emu_desc_string(e->identity, s->value & 0xff, buf, 255);
+	}
+	return -1;
+}
+
+static bool emu_is_vs_off(const struct emu_setup *s)
+{
+	if (s->request == USB_REQ_SET_INTERFACE)
+		return s->type == USB_RECIP_INTERFACE && !s->value &&
+		       s->index == EMU_VS_INTERFACE;
+	return s->request == USB_REQ_CLEAR_FEATURE &&
+	       s->type == USB_RECIP_ENDPOINT &&
+	       s->value == USB_ENDPOINT_HALT && s->index == EMU_EP_IN;
+}
+
+/* Standard requests: the answer's length (0 for OUT), or -1 to stall. */
+static int emu_standard(struct emu *e, const struct emu_setup *s, __u8 *buf)
+{
+	if (emu_is_vs_off(s)) {
+		emu_stream_stop(e);
+		return 0;
+	}
+	switch (s->request) {
+	case USB_REQ_GET_DESCRIPTOR:
+		return s->type == USB_DIR_IN ? emu_get_descriptor(e, s, buf) :
+					       -1;
+	case USB_REQ_SET_CONFIGURATION:
+		if (s->type || s->value > EMU_CONFIG_VALUE)
+			return -1;
+		emu_stream_stop(e);
+		e->config = s->value;
+		return 0;
+	case USB_REQ_GET_CONFIGURATION:
+		buf[0] = e->config;
+		return 1;
+	case USB_REQ_SET_INTERFACE:	/* alternate setting 0 of VC */
+		return s->index == EMU_VC_INTERFACE && !s->value ? 0 : -1;
+	case USB_REQ_GET_INTERFACE:
+		buf[0] = 0;
+		return 1;
+	case USB_REQ_GET_STATUS:	/* bus powered, nothing halted */
+		buf[0] = 0;
+		buf[1] = 0;
+		return 2;
+	case USB_REQ_CLEAR_FEATURE:
+		return s->type == USB_RECIP_ENDPOINT ? 0 : -1;
+	}
+	return -1;
 }
 
 /**
- * emu_request_set() - act on a class SET_CUR to an interface
+ * emu_control() - one control transfer on endpoint 0
  * @e: the emulator
- * @s: the request
- * @data: its data stage
- * @len: bytes in @data
+ * @s: its SETUP packet
+ * @out: the OUT data stage (host to device)
+ * @out_len: bytes in @out
+ * @in: where the IN data stage goes: room for 64 KiB
  *
- * Return: what the request did; %EMU_SET_STALL when it was refused.
+ * Return: for IN requests the answer's length (the caller cuts it to
+ * wLength), for OUT requests 0; -1 to STALL.
  */
-enum emu_set_result emu_request_set(struct emu *e, const struct emu_setup *s,
-				    const __u8 *data, size_t len)
+int emu_control(struct emu *e, const struct emu_setup *s, const __u8 *out,
+		size_t out_len, __u8 *in)
 {
-	enum emu_set_result ret = EMU_SET_STALL;
+	bool dir_in = s->type & USB_DIR_IN;
 
-	pthread_mutex_lock(&e->lock);
-	e->error_code = EMU_ERR_NONE;
-	if (s->request != UVC_SET_CUR)
-		e->error_code = EMU_ERR_INVALID_REQUEST;
-	else if ((s->index & 0xff) == EMU_VC_INTERFACE)
-		ret = emu_ctrl_set(e, s, data, len);
-	else if ((s->index & 0xff) == EMU_VS_INTERFACE)
-		ret = emu_vs_set(e, s, data, len);
-	else
-		e->error_code = EMU_ERR_INVALID_UNIT;
-	pthread_mutex_unlock(&e->lock);
-	return ret;
+	switch (s->type & USB_TYPE_MASK) {
+	case USB_TYPE_STANDARD:
+		return emu_standard(e, s, in);
+	case USB_TYPE_CLASS:
+		if ((s->type & USB_RECIP_MASK) != USB_RECIP_INTERFACE)
+			return -1;
+		if (dir_in)
+			return emu_class_get(e, s, in);
+		return emu_class_set(e, s, out, out_len);
+	}
+	return -1;
 }

@@ -1,34 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vlife-usbcam-emu: the streaming thread.
+ * vlife-usbcam-emu: the bulk IN endpoint.
  *
- * Between a video commit and the next SET_INTERFACE, disconnect or unplug
- * it sends frames on the bulk IN endpoint at the committed frame
- * interval, each cut into payloads of at most dwMaxPayloadTransferSize
- * bytes, each payload starting with a 12-byte header (UVC 1.1 2.4.3.3):
- * bHeaderLength, bmHeaderInfo (EOH, SCR, PTS, EOF on a frame's last
- * payload, FID toggling from frame to frame), the frame's PTS and the
- * payload's SCR, in dwClockFrequency units.  A payload shorter than the
- * maximum ends with a short packet, or a zero-length one when its length
- * is a multiple of the packet size: the host finds payload boundaries
- * that way.  A frame waits while the host does not read (bulk flow
- * control); late frames are skipped, not queued.
+ * Between a video commit and the next stream-off, a timer ticks at the
+ * committed frame interval.  Each tick makes a frame and cuts it into
+ * payloads of at most dwMaxPayloadTransferSize bytes, each starting with
+ * a 12-byte header (UVC 1.1 2.4.3.3): bHeaderLength, bmHeaderInfo (EOH,
+ * SCR, PTS, EOF on a frame's last payload, FID toggling from frame to
+ * frame), the frame's PTS and the payload's SCR, in dwClockFrequency
+ * units.  If the host has not read the previous frame yet, the tick
+ * drops its frame instead (the counter still moves on).
  *
- * The main thread stops a run by bumping the generation and signalling
- * the thread (SIGURG, no SA_RESTART) until it parks: a write() blocked on
- * the endpoint then returns EINTR, gadgetfs having dequeued its request.
+ * The payloads go out as 512-byte packets.  A payload ends with a short
+ * packet, or with a zero-length one when its length is a multiple of 512
+ * but below the maximum: that is how the host finds payload boundaries.
+ * A host URB takes packets until it is full or a short packet arrives,
+ * so a URB may end inside a payload or carry the end of one payload and
+ * the start of the next, exactly as on a real bus.
  */
 #include <errno.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
 #include <linux/usb/video.h>
 
 #include "emu.h"
 
-#define EMU_SIG_KICK	SIGURG
 #define EMU_NSEC	1000000000LL
 
 static long long emu_now_ns(void)
@@ -42,26 +41,6 @@ static long long emu_now_ns(void)
 static __u32 emu_clock_ticks(long long ns)
 {
 	return (__u32)(ns / (EMU_NSEC / EMU_CLOCK_HZ));
-}
-
-static bool emu_stream_current(struct emu_stream *st, unsigned int gen)
-{
-	return __atomic_load_n(&st->gen, __ATOMIC_ACQUIRE) == gen;
-}
-
-static void emu_kick_handler(int sig)
-{
-	(void)sig;
-}
-
-/* 0, or -errno: EINTR when the run was stopped. */
-static int emu_write(struct emu_stream *st, const __u8 *buf, size_t len)
-{
-	ssize_t n = write(st->fd, buf, len);
-
-	if (n < 0)
-		return -errno;
-	return (size_t)n == len ? 0 : -EIO;
 }
 
 static void emu_le32(__u8 *p, __u32 v)
@@ -85,27 +64,7 @@ static void emu_header(__u8 *h, __u8 info, __u32 pts)
 	h[11] = sof >> 8;
 }
 
-/* Send one payload: @len data bytes after the header. */
-static int emu_payload(struct emu *e, const __u8 *data, size_t len,
-		       __u8 info, __u32 pts)
-{
-	struct emu_stream *st = &e->stream;
-	size_t total = EMU_HEADER_LEN + len;
-	int ret;
-
-	emu_header(st->payload, info | st->fid, pts);
-	memcpy(st->payload + EMU_HEADER_LEN, data, len);
-	st->payloads++;
-	if (e->faults.malformed && !(st->payloads % e->faults.malformed))
-		st->payload[0] = 1;	/* shorter than any valid header */
-	ret = emu_write(st, st->payload, total);
-	if (ret || total == st->params.max_payload ||
-	    total % e->maxpacket)
-		return ret;
-	return emu_write(st, st->payload, 0);	/* zero-length packet */
-}
-
-/* The frame's bytes as sent: cut short or run over on request. */
+/* The frame's length as sent: cut short or run over on request. */
 static size_t emu_frame_len(struct emu *e, size_t len)
 {
 	struct emu_stream *st = &e->stream;
@@ -115,31 +74,40 @@ static size_t emu_frame_len(struct emu *e, size_t len)
 		return len / 2;
 	if (e->faults.overrun && !(n % e->faults.overrun)) {
 		memset(st->frame + len, 0x55,
-		       st->params.max_frame + 4096 - len);
-		return st->params.max_frame + 4096;
+		       st->params.max_frame + EMU_OVERRUN_EXTRA - len);
+		return st->params.max_frame + EMU_OVERRUN_EXTRA;
 	}
 	return len;
 }
 
-static int emu_send_frame(struct emu *e, size_t len, unsigned int gen)
+/* Cut the frame into payloads, headers included, ready to send. */
+static void emu_payloads(struct emu *e, size_t len)
 {
 	struct emu_stream *st = &e->stream;
 	size_t chunk = st->params.max_payload - EMU_HEADER_LEN, off, n;
 	__u32 pts = emu_clock_ticks(emu_now_ns());
-	int ret;
+	struct emu_chunk *c;
+	__u8 *p = st->tx;
 
-	len = emu_frame_len(e, len);
-	for (off = 0; off < len; off += n) {
-		if (!emu_stream_current(st, gen))
-			return -EINTR;
+	st->nchunks = 0;
+	for (off = 0; off < len && st->nchunks < EMU_MAX_CHUNKS; off += n) {
 		n = len - off < chunk ? len - off : chunk;
-		ret = emu_payload(e, st->frame + off, n,
-				  off + n == len ? UVC_STREAM_EOF : 0, pts);
-		if (ret)
-			return ret;
+		c = &st->chunks[st->nchunks++];
+		c->off = p - st->tx;
+		c->len = EMU_HEADER_LEN + n;
+		c->zlp = c->len < st->params.max_payload &&
+			 !(c->len % EMU_MAXPACKET);
+		emu_header(p, st->fid | (off + n == len ? UVC_STREAM_EOF : 0),
+			   pts);
+		memcpy(p + EMU_HEADER_LEN, st->frame + off, n);
+		if (e->faults.malformed &&
+		    !(++st->payloads % e->faults.malformed))
+			p[0] = 1;	/* shorter than any valid header */
+		p += c->len;
 	}
 	st->fid ^= UVC_STREAM_FID;
-	return 0;
+	st->cur = 0;
+	st->cur_off = 0;
 }
 
 static size_t emu_make_frame(struct emu *e)
@@ -150,188 +118,214 @@ static size_t emu_make_frame(struct emu *e)
 	int ctrl[EMU_CTRLS];
 	unsigned int i;
 
-	pthread_mutex_lock(&e->lock);
 	for (i = 0; i < EMU_CTRLS; i++)
 		ctrl[i] = e->ctrls[i].cur;
-	pthread_mutex_unlock(&e->lock);
 	if (st->params.format == EMU_FORMAT_MJPEG)
 		return emu_frame_mjpeg(st->frame, st->params.max_frame,
 				       st->scratch, size, ctrl, st->counter);
 	return emu_frame_yuyv(st->frame, size, ctrl, st->counter);
 }
 
-static void emu_sleep_until(long long t)
-{
-	struct timespec ts = {
-		.tv_sec = t / EMU_NSEC,
-		.tv_nsec = t % EMU_NSEC,
-	};
-
-	clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-}
-
-/* One run, from a commit until @gen changes or the endpoint fails. */
-static void emu_stream_run(struct emu *e, unsigned int gen)
+/*
+ * Give packets to the waiting URBs: a URB completes when full or on a
+ * short packet (a zero-length one included).
+ */
+static void emu_feed(struct emu *e)
 {
 	struct emu_stream *st = &e->stream;
-	long long period = st->params.interval * 100LL, next = emu_now_ns();
-	int ret = 0;
+	struct emu_urb *urb;
+	struct emu_chunk *c;
+	size_t n, room;
+	bool end;
 
-	st->frames = 0;
-	while (emu_stream_current(st, gen)) {
-		emu_sleep_until(next);
-		if (!emu_stream_current(st, gen))
-			break;
-		ret = emu_send_frame(e, emu_make_frame(e), gen);
-		st->counter++;
-		if (ret)
-			break;
-		st->frames++;
-		next += period;
-		if (next < emu_now_ns())
-			next = emu_now_ns();
-	}
-	if (ret && ret != -EINTR)
-		emu_log("stream: endpoint write: %s", strerror(-ret));
-	emu_log("stream: stopped after %lu frames (counter %u)",
-		st->frames, st->counter);
-}
-
-static void *emu_stream_main(void *arg)
-{
-	struct emu *e = arg;
-	struct emu_stream *st = &e->stream;
-	unsigned int gen;
-	sigset_t kick;
-
-	sigemptyset(&kick);
-	sigaddset(&kick, EMU_SIG_KICK);
-	pthread_sigmask(SIG_UNBLOCK, &kick, NULL);
-	pthread_mutex_lock(&e->lock);
-	while (!st->quit) {
-		if (!st->run) {
-			st->parked = st->gen;
-			pthread_cond_broadcast(&e->cond);
-			pthread_cond_wait(&e->cond, &e->lock);
-			continue;
+	while ((urb = st->urbs) && st->cur < st->nchunks) {
+		c = &st->chunks[st->cur];
+		n = c->len - st->cur_off;
+		n = n < EMU_MAXPACKET ? n : EMU_MAXPACKET;
+		room = urb->length - urb->actual;
+		if (n > room)
+			n = room;	/* no URB is that odd a size here */
+		memcpy(urb->buf + urb->actual, st->tx + c->off + st->cur_off,
+		       n);
+		urb->actual += n;
+		st->cur_off += n;
+		end = n < EMU_MAXPACKET;	/* a short packet */
+		if (st->cur_off == c->len && (end || !c->zlp)) {
+			st->cur++;	/* else the ZLP is the next packet */
+			st->cur_off = 0;
 		}
-		gen = st->gen;
-		pthread_mutex_unlock(&e->lock);
-		emu_stream_run(e, gen);
-		pthread_mutex_lock(&e->lock);
-		if (st->gen == gen)	/* ended by an error: wait to be told */
-			st->run = false;
+		if (end || urb->actual == urb->length) {
+			st->urbs = urb->next;
+			emu_urb_complete(e, urb, 0);
+		}
 	}
-	st->parked = st->gen;
-	pthread_cond_broadcast(&e->cond);
-	pthread_mutex_unlock(&e->lock);
-	return NULL;
+	if (st->cur == st->nchunks)
+		st->nchunks = 0;
 }
 
 /**
- * emu_stream_init() - start the (parked) streaming thread
+ * emu_stream_tick() - the frame timer expired
+ * @e: the emulator
+ */
+void emu_stream_tick(struct emu *e)
+{
+	struct emu_stream *st = &e->stream;
+	__u64 ticks;
+
+	if (read(st->timer, &ticks, sizeof(ticks)) != sizeof(ticks) || !st->on)
+		return;
+	st->counter += ticks;
+	st->dropped += ticks - 1;	/* ticks we were too busy to see */
+	if (st->nchunks) {		/* the host is still reading */
+		st->dropped++;
+		return;
+	}
+	emu_payloads(e, emu_frame_len(e, emu_make_frame(e)));
+	st->frames++;
+	emu_feed(e);
+}
+
+/**
+ * emu_stream_urb() - the host submitted a bulk IN URB
+ * @e: the emulator
+ * @urb: it, with room for its length; owned by the stream from now on
+ */
+void emu_stream_urb(struct emu *e, struct emu_urb *urb)
+{
+	struct emu_urb **p = &e->stream.urbs;
+
+	while (*p)
+		p = &(*p)->next;
+	urb->next = NULL;
+	*p = urb;
+	emu_feed(e);
+}
+
+/**
+ * emu_stream_unlink() - the host cancels a URB
+ * @e: the emulator
+ * @seqnum: the URB's USB/IP sequence number
+ *
+ * Return: true if it was still waiting (now freed), false if it already
+ * completed.
+ */
+bool emu_stream_unlink(struct emu *e, __u32 seqnum)
+{
+	struct emu_urb **p, *urb;
+
+	for (p = &e->stream.urbs; (urb = *p); p = &urb->next) {
+		if (urb->seqnum == seqnum) {
+			*p = urb->next;
+			free(urb);
+			return true;
+		}
+	}
+	return false;
+}
+
+/**
+ * emu_stream_flush_urbs() - forget every URB (the link is gone)
+ * @e: the emulator
+ */
+void emu_stream_flush_urbs(struct emu *e)
+{
+	struct emu_urb *urb;
+
+	while ((urb = e->stream.urbs)) {
+		e->stream.urbs = urb->next;
+		free(urb);
+	}
+}
+
+static void emu_timer_set(struct emu *e, long long period_ns)
+{
+	struct itimerspec it = {
+		.it_value = { .tv_nsec = period_ns ? 1 : 0 },
+		.it_interval = {
+			.tv_sec = period_ns / EMU_NSEC,
+			.tv_nsec = period_ns % EMU_NSEC,
+		},
+	};
+
+	timerfd_settime(e->stream.timer, 0, &it, NULL);
+}
+
+/**
+ * emu_stream_start() - (re)start streaming with the committed parameters
  * @e: the emulator
  *
- * Call with every signal but the kick blocked: the thread inherits that.
+ * The first frame goes out at once; a frame in progress is dropped.
+ */
+void emu_stream_start(struct emu *e)
+{
+	struct emu_stream *st = &e->stream;
+	const struct emu_params *p = &e->commit;
+	const struct emu_size *s = &emu_frame_find(p->format, p->frame)->size;
+
+	emu_stream_stop(e);
+	st->params = *p;
+	st->on = true;
+	st->frames = 0;
+	st->dropped = 0;
+	emu_timer_set(e, p->interval * 100LL);
+	emu_log("stream: %s %ux%u, %u fps, payloads of %u",
+		p->format == EMU_FORMAT_MJPEG ? "MJPEG" : "YUYV", s->width,
+		s->height, 10000000 / p->interval, p->max_payload);
+}
+
+/**
+ * emu_stream_stop() - stop streaming; a payload not yet read is dropped
+ * @e: the emulator
+ *
+ * URBs stay queued: the host cancels them when it wants them back.
+ */
+void emu_stream_stop(struct emu *e)
+{
+	struct emu_stream *st = &e->stream;
+
+	st->nchunks = 0;
+	if (!st->on)
+		return;
+	st->on = false;
+	emu_timer_set(e, 0);
+	emu_log("stream: stopped after %lu frames, %lu dropped (counter %u)",
+		st->frames, st->dropped, st->counter);
+}
+
+/**
+ * emu_stream_init() - buffers and the frame timer
+ * @e: the emulator
  *
  * Return: 0, or -1 with errno set.
  */
 int emu_stream_init(struct emu *e)
 {
 	struct emu_stream *st = &e->stream;
-	struct sigaction sa = { .sa_handler = emu_kick_handler };
-	int ret;
+	size_t frame = EMU_MAX_FRAME + EMU_OVERRUN_EXTRA;
 
-	st->frame = malloc(EMU_MAX_WIDTH * EMU_MAX_HEIGHT * 2 + 4096);
+	st->frame = malloc(frame);
 	st->scratch = malloc(EMU_SCRATCH_SIZE);
-	st->payload = malloc(EMU_PAYLOAD_MAX);
-	if (!st->frame || !st->scratch || !st->payload) {
+	st->tx = malloc(frame + EMU_MAX_CHUNKS * EMU_HEADER_LEN);
+	st->timer = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (!st->frame || !st->scratch || !st->tx) {
 		errno = ENOMEM;
 		return -1;
 	}
-	st->fd = -1;
-	sigemptyset(&sa.sa_mask);
-	if (sigaction(EMU_SIG_KICK, &sa, NULL))
-		return -1;
-	ret = pthread_create(&st->thread, NULL, emu_stream_main, e);
-	if (ret) {
-		errno = ret;
-		return -1;
-	}
-	return 0;
-}
-
-/* Bump the generation and wait until the thread has parked. */
-static void emu_stream_park(struct emu *e, bool quit)
-{
-	struct emu_stream *st = &e->stream;
-	struct timespec ts;
-
-	pthread_mutex_lock(&e->lock);
-	st->run = false;
-	st->quit = quit;
-	__atomic_add_fetch(&st->gen, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&e->cond);
-	while (st->parked != st->gen) {
-		pthread_kill(st->thread, EMU_SIG_KICK);
-		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_nsec += 20 * 1000000;
-		if (ts.tv_nsec >= EMU_NSEC) {
-			ts.tv_sec++;
-			ts.tv_nsec -= EMU_NSEC;
-		}
-		pthread_cond_timedwait(&e->cond, &e->lock, &ts);
-	}
-	st->fd = -1;
-	pthread_mutex_unlock(&e->lock);
+	return st->timer < 0 ? -1 : 0;
 }
 
 /**
- * emu_stream_stop() - stop streaming; returns once nothing is in flight
- * @e: the emulator
- *
- * A payload the host has not read yet is dropped.
- */
-void emu_stream_stop(struct emu *e)
-{
-	emu_stream_park(e, false);
-}
-
-/**
- * emu_stream_start() - (re)start streaming from a new frame
- * @e: the emulator
- * @fd: the configured bulk IN endpoint
- * @p: committed stream parameters
- */
-void emu_stream_start(struct emu *e, int fd, const struct emu_params *p)
-{
-	struct emu_stream *st = &e->stream;
-	const struct emu_size *s = &emu_frame_find(p->format, p->frame)->size;
-
-	emu_stream_park(e, false);
-	pthread_mutex_lock(&e->lock);
-	st->fd = fd;
-	st->params = *p;
-	st->run = true;
-	__atomic_add_fetch(&st->gen, 1, __ATOMIC_RELEASE);
-	pthread_cond_broadcast(&e->cond);
-	pthread_mutex_unlock(&e->lock);
-	emu_log("stream: %s %ux%u, interval %u x 100 ns, payloads of %u",
-		p->format == EMU_FORMAT_MJPEG ? "MJPEG" : "YUYV", s->width,
-		s->height, p->interval, p->max_payload);
-}
-
-/**
- * emu_stream_exit() - stop the thread for good
+ * emu_stream_exit() - free what emu_stream_init() allocated
  * @e: the emulator
  */
 void emu_stream_exit(struct emu *e)
 {
 	struct emu_stream *st = &e->stream;
 
-	emu_stream_park(e, true);
-	pthread_join(st->thread, NULL);
+	emu_stream_stop(e);
+	emu_stream_flush_urbs(e);
+	close(st->timer);
 	free(st->frame);
 	free(st->scratch);
-	free(st->payload);
+	free(st->tx);
 }

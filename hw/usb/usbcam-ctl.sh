@@ -1,41 +1,40 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# usbcam-gadget.sh - plug the emulated vlife USB camera into this machine
-# (dummy_hcd's loopback host and device controllers, gadgetfs) and pull
-# it out again.  Root only; for test guests, not for a desktop.
+# usbcam-ctl.sh - plug the emulated vlife USB camera into this machine
+# (through vhci_hcd, the USB/IP virtual host controller) and pull it out
+# again.  Root only; for test guests, not for a desktop.
 #
-#   usbcam-gadget.sh up [emulator options]   load dummy_hcd and gadgetfs,
-#                                            start the emulator, wait for
-#                                            the host to enumerate it
-#   usbcam-gadget.sh down                    stop the emulator (unplugs)
-#   usbcam-gadget.sh unplug | replug         pull out / plug back in
-#   usbcam-gadget.sh wait-plugged | wait-gone
-#   usbcam-gadget.sh device                  the USB device's sysfs name
+#   usbcam-ctl.sh up [emulator options]   load vhci-hcd, start the
+#                                         emulator, wait for the host to
+#                                         enumerate the camera
+#   usbcam-ctl.sh down                    stop the emulator (unplugs)
+#   usbcam-ctl.sh unplug | replug         pull out / plug back in
+#   usbcam-ctl.sh wait-plugged | wait-gone
+#   usbcam-ctl.sh device                  the USB device's sysfs name
 #
 # Environment: VLIFE_USBCAM_EMU (the emulator binary; default
-# build/hw-usb/vlife-usbcam-emu of this tree), VLIFE_GADGETFS (mount
-# point, default /dev/gadget), VLIFE_USBCAM_RUN (pid and log directory,
-# default /tmp/usbcam), VLIFE_USBCAM_WAIT (seconds, default 20).
+# build/hw-usb/vlife-usbcam-emu of this tree), VLIFE_USBCAM_RUN (pid and
+# log directory, default /tmp/usbcam), VLIFE_USBCAM_WAIT (seconds,
+# default 20).
 top=$(cd "$(dirname "$0")/../.." && pwd)
 emu=${VLIFE_USBCAM_EMU:-$top/build/hw-usb/vlife-usbcam-emu}
-gfs=${VLIFE_GADGETFS:-/dev/gadget}
 run=${VLIFE_USBCAM_RUN:-/tmp/usbcam}
 wait_s=${VLIFE_USBCAM_WAIT:-20}
 vid=1209
 pid=0001
 
 die() {
-	echo "usbcam-gadget: $*" >&2
+	echo "usbcam-ctl: $*" >&2
 	exit 1
 }
 
 # The sysfs name (e.g. 1-1) of the emulated camera, if it is enumerated.
 device() {
-	for d in /sys/bus/usb/devices/*; do
-		[ -f "$d/idVendor" ] || continue
-		if [ "$(cat "$d/idVendor")" = $vid ] &&
-		   [ "$(cat "$d/idProduct")" = $pid ]; then
+	for f in $(grep -l "^$vid\$" /sys/bus/usb/devices/*/idVendor \
+		   2>/dev/null); do
+		d=${f%/idVendor}
+		if [ "$(cat "$d/idProduct" 2>/dev/null)" = $pid ]; then
 			echo "${d##*/}"
 			return 0
 		fi
@@ -64,14 +63,10 @@ emu_pid() {
 
 up() {
 	[ -x "$emu" ] || die "$emu missing (make -C hw/usb)"
-	modprobe dummy_hcd || die "no dummy_hcd"
-	modprobe gadgetfs || die "no gadgetfs"
-	mkdir -p "$gfs" "$run"
-	if ! grep -q " $gfs gadgetfs " /proc/mounts; then
-		mount -t gadgetfs gadgetfs "$gfs" || die "mount gadgetfs"
-	fi
+	modprobe vhci-hcd || die "no vhci-hcd"
+	mkdir -p "$run"
 	[ -z "$(emu_pid)" ] || down
-	"$emu" --gadgetfs "$gfs" "$@" >>"$run/emu.log" 2>&1 &
+	"$emu" "$@" >>"$run/emu.log" 2>&1 &
 	echo $! >"$run/emu.pid"
 	wait_for plugged
 	device
@@ -106,5 +101,5 @@ replug) signal USR2 && wait_for plugged && device ;;
 wait-plugged) wait_for plugged && device ;;
 wait-gone) wait_for gone ;;
 device) device ;;
-*) sed -n '4,19p' "$0" >&2; exit 2 ;;
+*) sed -n '4,18p' "$0" >&2; exit 2 ;;
 esac
