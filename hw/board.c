@@ -21,8 +21,9 @@
  * engine (hw/frame.c), which raises the bridge's interrupt (hw/irq.c).
  *
  * Everything is devres-managed on the board device and goes in reverse
- * order: the sensor client, the adapter, the clock, the bridge device,
- * the frame engine, the interrupt controller, the registers, the graph.
+ * order: the sensor client, its clock lookup, the adapter, the bridge
+ * device, the frame engine, the clock, the interrupt controller, the
+ * registers, the graph.
  * Unloading the module, or unbinding a board, is a hot unplug of the
  * whole board.
  */
@@ -115,13 +116,14 @@ static int vlife_board_probe(struct platform_device *pdev)
 	ret = vlife_irq_create(b);
 	if (ret)
 		return ret;
+	/* Before the frame engine, which reads it until it is stopped. */
+	ret = vlife_board_add_clock(b);
+	if (ret)
+		return ret;
 	ret = vlife_frame_create(b);
 	if (ret)
 		return ret;
 	ret = vlife_board_add_bridge(b);
-	if (ret)
-		return ret;
-	ret = vlife_board_add_clock(b);
 	if (ret)
 		return ret;
 	return vlife_sensor_create(b);

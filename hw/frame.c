@@ -511,9 +511,9 @@ static int vlife_frame_alloc(struct vlife_board *b)
 
 /**
  * vlife_frame_create() - the frame engine, idle until the sensor streams
- * @b: the board, with its interrupt controller
+ * @b: the board, with its interrupt controller and the sensor's clock
  *
- * Stopped by devres before the interrupt controller goes.
+ * Stopped by devres before the clock and the interrupt controller go.
  *
  * Return: 0 or a negative errno.
  */
