@@ -113,8 +113,8 @@ static u64 vlife_frame_period(const u16 *sreg)
 {
 	u64 clocks = (u64)sreg[VLIFE_SREG_FRAME_LENGTH] *
 		     sreg[VLIFE_SREG_LINE_LENGTH];
-	/* clocks / 74.25 MHz = clocks * 4000 / 297 ns */
-	return max_t(u64, div_u64(clocks * 4000, 297),
+	return max_t(u64, div_u64(clocks * NSEC_PER_SEC,
+				   VLIFE_SENSOR_PIXEL_RATE),
 		     VLIFE_FRAME_MIN_PERIOD_NS);
 }
 
