@@ -352,7 +352,10 @@ static void vbridge_buf_queue(struct vb2_buffer *vb)
 	spin_unlock_irq(&b->slock);
 }
 
-/* From STREAMON, inside the core's unplug gate, @lock held by vb2. */
+/*
+ * From STREAMON, or the QBUF that brings the queue to min_buffers_needed:
+ * an ioctl, so inside the core's unplug gate, with @lock held by vb2.
+ */
 static int vbridge_start_streaming(struct vb2_queue *q, unsigned int count)
 {
 	struct vbridge *b = vb2_get_drv_priv(q);

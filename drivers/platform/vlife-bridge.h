@@ -87,7 +87,8 @@ struct vbridge_buffer {
  * @regmap: the register block, the parent's; used only while the device
  *	is bound (inside the unplug gate, or from .remove())
  * @irq: the frame interrupt, a devm_ resource of the platform device
- * @lanes: CSI-2 data lanes, from the firmware endpoint
+ * @lanes: CSI-2 data lanes, from the firmware endpoint (a real receiver
+ *	programs its D-PHY with it; this one only checks it)
  * @lock: serialises the video node's ioctls and vb2 queue operations, and
  *	protects @sensor, @pipe_started and @sensor_streaming
  * @vdev: the capture node
