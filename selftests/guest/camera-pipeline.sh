@@ -31,12 +31,14 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 # shellcheck source=selftests/lib/nodes.sh
 . lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 
 bins=$(cd .. && pwd)/build/selftests
 logs=/tmp/camera-pipeline
-timeout=${VLIFE_COMPLIANCE_TIMEOUT:-120}
+VLIFE_COMPLIANCE_TIMEOUT=${VLIFE_COMPLIANCE_TIMEOUT:-120}
+VLIFE_KSFT_TIMEOUT=${VLIFE_KSFT_TIMEOUT:-300}
 model="vlife camera bridge"
-progs_rc=0
 rm -rf $logs
 mkdir -p $logs
 # The debug kernel (KASAN, lockdep) under TCG is several times slower:
@@ -48,11 +50,6 @@ else
 	slow=5
 	check_rate=0
 fi
-
-# now_ms: monotonic-enough wall clock in milliseconds.
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
 
 # wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
 wait_for() {
@@ -84,52 +81,6 @@ find_nodes() {
 	sensor=$(sensor_node)
 	media=$(media_node "$model")
 	[ -n "$video" ] && [ -n "$csi2" ] && [ -n "$sensor" ] && [ -n "$media" ]
-}
-
-# compliance NAME ARG...: one case; v4l2-compliance ARG... must end with
-# a totals line saying "Failed: 0, Warnings: 0".
-compliance() {
-	_name=$1
-	shift
-	_log=$logs/compliance-$tap_n.log
-	_t0=$(now_ms)
-	timeout "$timeout" v4l2-compliance "$@" >"$_log" 2>&1
-	_rc=$?
-	_tot=$(grep -E 'Total for .*: [0-9]+, Succeeded: [0-9]+, Failed: [0-9]+, Warnings: [0-9]+' \
-		"$_log" | tail -n 1)
-	tap_diag "v4l2-compliance $*: exit $_rc in $(($(now_ms) - _t0)) ms"
-	tap_diag "${_tot:-no totals line}"
-	case $_tot in
-	*"Failed: 0, Warnings: 0")
-		tap_ok "$_name"
-		return
-		;;
-	esac
-	grep -B3 FAIL "$_log" | sed 's/^/# /'
-	grep -B1 'warn:' "$_log" | sed 's/^/# /'
-	[ -n "$_tot" ] || tail -n 20 "$_log" | sed 's/^/# /'
-	tap_fail "$_name"
-}
-
-# kselftest PROG [VAR=VALUE...]: run build/selftests/PROG, its TAP as is.
-kselftest() {
-	_bin=$bins/$1
-	_log=$logs/$1.log
-	shift
-	if [ ! -x "$_bin" ]; then
-		tap_fail "$_bin exists (build it on the host)"
-		progs_rc=1
-		return
-	fi
-	{
-		timeout 300 env "$@" "$_bin" 2>&1
-		echo $? >"$_log.rc"
-	} | tee "$_log"
-	_rc=$(cat "$_log.rc" 2>/dev/null || echo '?')
-	tap_diag "${_bin##*/}: exit $_rc"
-	[ "$_rc" = 0 ] || progs_rc=1
-	grep -q '^# Totals: ' "$_log" ||
-		tap_fail "${_bin##*/} ran to its end (exit $_rc)"
 }
 
 # capture NAME COUNT: stream COUNT frames from $video with mmap buffers

@@ -22,57 +22,12 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 # shellcheck source=selftests/lib/nodes.sh
 . lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 
 bins=$(cd .. && pwd)/build/selftests
 logs=/tmp/core-testdrv
-timeout=${VLIFE_COMPLIANCE_TIMEOUT:-300}
-progs_rc=0
 mkdir -p $logs
-
-# compliance NAME ARG...: one case; v4l2-compliance ARG... must end with
-# a totals line saying "Failed: 0, Warnings: 0".
-compliance() {
-	_name=$1
-	shift
-	_log=$logs/compliance-$tap_n.log
-	timeout "$timeout" v4l2-compliance "$@" >"$_log" 2>&1
-	_rc=$?
-	_tot=$(grep -E 'Total for .*: [0-9]+, Succeeded: [0-9]+, Failed: [0-9]+, Warnings: [0-9]+' \
-		"$_log" | tail -n 1)
-	tap_diag "v4l2-compliance $*: exit $_rc"
-	tap_diag "${_tot:-no totals line}"
-	case $_tot in
-	*"Failed: 0, Warnings: 0")
-		tap_ok "$_name"
-		return
-		;;
-	esac
-	grep -B3 FAIL "$_log" | sed 's/^/# /'
-	grep -B1 'warn:' "$_log" | sed 's/^/# /'
-	[ -n "$_tot" ] || tail -n 20 "$_log" | sed 's/^/# /'
-	tap_fail "$_name"
-}
-
-# kselftest PROG [VAR=VALUE...]: run build/selftests/PROG, its TAP as is.
-kselftest() {
-	_bin=$bins/$1
-	_log=$logs/$1.log
-	shift
-	if [ ! -x "$_bin" ]; then
-		tap_fail "$_bin exists (build it on the host)"
-		progs_rc=1
-		return
-	fi
-	{
-		env "$@" "$_bin" 2>&1
-		echo $? >"$_log.rc"
-	} | tee "$_log"
-	_rc=$(cat "$_log.rc" 2>/dev/null || echo '?')
-	tap_diag "${_bin##*/}: exit $_rc"
-	[ "$_rc" = 0 ] || progs_rc=1
-	grep -q '^# Totals: ' "$_log" ||
-		tap_fail "${_bin##*/} ran to its end (exit $_rc)"
-}
 
 echo "TAP version 13"
 if ! out=$(vlife_insmod core/vlife-core 2>&1 &&
