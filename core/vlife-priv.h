@@ -18,6 +18,7 @@ void vlife_v4l2_unplug(struct vlife_device *vl);
 void vlife_media_unregister(struct vlife_device *vl);
 void vlife_subdev_wake_all(struct vlife_device *vl);
 void vlife_subdev_unplug(struct vlife_device *vl);
+void vlife_subdev_forget_stale_nodes(void);
 long vlife_fh_dqevent(struct file *file, unsigned long arg,
 		      bool (*gone)(struct file *file));
 __poll_t vlife_fh_poll_gone(struct file *file);

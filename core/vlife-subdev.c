@@ -42,13 +42,16 @@
 
 /*
  * A subdev owned by a vlife device, on the core's list from registration
- * until its owner is unplugged and its node, if any, is released.
+ * until its owner is unplugged and every node made for it is released.
+ * @node is its registered node, if any; @nodes counts the nodes not yet
+ * released, including those of bridges it was bound to before.
  */
 struct vlife_subdev {
 	struct list_head list;
 	struct v4l2_subdev *sd;
 	struct vlife_device *vl;
 	struct video_device *node;
+	unsigned int nodes;
 	bool async;
 	bool gone;
 };
@@ -181,11 +184,13 @@ static void vlife_subdev_node_release(struct video_device *vdev)
 	if (sd->internal_ops && sd->internal_ops->release)
 		sd->internal_ops->release(sd);
 	spin_lock(&vlife_subdevs_lock);
-	sd->devnode = NULL;
+	if (sd->devnode == vdev)
+		sd->devnode = NULL;
 	vsd = vlife_subdev_find(sd);
 	owner = vsd->vl;
-	vsd->node = NULL;
-	if (vsd->gone) {
+	if (vsd->node == vdev)
+		vsd->node = NULL;
+	if (!--vsd->nodes && vsd->gone) {
 		list_del(&vsd->list);
 		gone = vsd;
 	}
@@ -211,8 +216,31 @@ static void vlife_subdev_adopt(struct vlife_subdev *vsd)
 	WARN_ON(vdev->fops != vlife_v4l2_subdev_fops);
 	vlife_dev_get(vsd->vl, VLIFE_REF_SUBDEV);
 	vsd->node = vdev;
+	vsd->nodes++;
 	vdev->release = vlife_subdev_node_release;
 	WRITE_ONCE(vdev->fops, &vlife_subdev_fops);
+}
+
+/*
+ * Forget the nodes that are unregistered but still open.  The V4L2 core
+ * clears sd->devnode only when a node is released, and until then it
+ * neither makes the subdev a new node (a bridge bound again) nor lets go
+ * of the module reference of a new registration when it is unregistered
+ * again.  Each node keeps the subdev through its own reference.
+ */
+void vlife_subdev_forget_stale_nodes(void)
+{
+	struct vlife_subdev *vsd;
+
+	spin_lock(&vlife_subdevs_lock);
+	list_for_each_entry(vsd, &vlife_subdevs, list) {
+		if (!vsd->node || video_is_registered(vsd->node))
+			continue;
+		if (vsd->sd->devnode == vsd->node)
+			vsd->sd->devnode = NULL;
+		vsd->node = NULL;
+	}
+	spin_unlock(&vlife_subdevs_lock);
 }
 
 /**
@@ -235,6 +263,7 @@ int vlife_subdev_nodes_register(struct vlife_device *vl)
 	struct v4l2_subdev *sd;
 	int ret;
 
+	vlife_subdev_forget_stale_nodes();
 	ret = v4l2_device_register_subdev_nodes(&vl->v4l2_dev);
 	if (ret)
 		return ret;
@@ -243,7 +272,7 @@ int vlife_subdev_nodes_register(struct vlife_device *vl)
 			continue;
 		spin_lock(&vlife_subdevs_lock);
 		vsd = vlife_subdev_find(sd);
-		if (vsd && !vsd->node)
+		if (vsd && vsd->node != sd->devnode)
 			vlife_subdev_adopt(vsd);
 		spin_unlock(&vlife_subdevs_lock);
 	}
@@ -298,7 +327,7 @@ void vlife_subdev_unplug(struct vlife_device *vl)
 		if (vsd->vl != vl)
 			continue;
 		vsd->gone = true;
-		if (!vsd->node)
+		if (!vsd->nodes)
 			list_move(&vsd->list, &gone);
 	}
 	spin_unlock(&vlife_subdevs_lock);

@@ -170,6 +170,8 @@ void vlife_v4l2_unplug(struct vlife_device *vl)
 	vlife_media_unregister(vl);
 	if (vl->v4l2_registered) {
 		v4l2_device_unregister(&vl->v4l2_dev);
+		/* Subdev nodes still open are stale now: let them go. */
+		vlife_subdev_forget_stale_nodes();
 		v4l2_device_put(&vl->v4l2_dev);
 	}
 }
