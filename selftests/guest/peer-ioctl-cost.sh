@@ -6,6 +6,8 @@
 # and the single case only checks that both nodes were measured.
 cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
+# shellcheck source=selftests/lib/peers.sh
+. lib/peers.sh
 . lib/modules.sh
 . lib/nodes.sh
 bin=../build/bench/ioctl-cost

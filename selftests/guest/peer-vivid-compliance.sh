@@ -6,6 +6,8 @@
 # failures are reported, not asserted: it is not our driver.
 cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
+# shellcheck source=selftests/lib/peers.sh
+. lib/peers.sh
 . lib/nodes.sh
 
 tap_plan 2

@@ -5,6 +5,8 @@
 # parts of the contract, and its results are printed, not asserted.
 cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
+# shellcheck source=selftests/lib/peers.sh
+. lib/peers.sh
 
 tap_plan 1
 report=$(contract/run-peer-vivid.sh 2>&1)
