@@ -141,6 +141,7 @@ static const u8 usbcam_guid_yuy2[16] = {
  * @width: width in pixels
  * @height: height in lines
  * @max_size: the largest frame in bytes (a YUYV frame's exact size)
+ * @def_interval: dwDefaultFrameInterval, one of @intervals
  * @nintervals: entries in @intervals
  * @intervals: the frame intervals the camera offers, in 100 ns units
  */
@@ -149,6 +150,7 @@ struct usbcam_frame {
 	u16 width;
 	u16 height;
 	u32 max_size;
+	u32 def_interval;
 	unsigned int nintervals;
 	u32 intervals[USBCAM_MAX_INTERVALS];
 };
@@ -587,22 +589,19 @@ static void usbcam_complete(struct urb *urb)
 	int idx, ret;
 
 	switch (urb->status) {
-	case 0:
-		break;
 	case -ENOENT:		/* killed */
 	case -ECONNRESET:	/* unlinked */
 	case -ESHUTDOWN:	/* the host controller or device is gone */
 	case -ENODEV:
 		return;
-	case -EPIPE:		/* halted: resubmitting would spin */
-		dev_warn_ratelimited(&cam->ctrl_intf->dev, "endpoint halted\n");
-		return;
-	default:
-		break;
 	}
 	if (!vlife_dev_enter(&cam->vl, &idx))
 		return;
-	if (urb->status) {
+	if (urb->status == -EPIPE) {	/* halted: resubmitting would spin */
+		dev_warn_ratelimited(&cam->ctrl_intf->dev, "endpoint halted\n");
+		goto out;
+	}
+	if (urb->status) {		/* transfer error: frame damaged */
 		cam->stats.urb_errors++;
 		if (cam->in_frame)
 			cam->frame_error = true;
@@ -612,6 +611,7 @@ static void usbcam_complete(struct urb *urb)
 	ret = usb_submit_urb(urb, GFP_ATOMIC);
 	if (ret && ret != -EPERM)	/* -EPERM: being killed */
 		dev_dbg(&cam->ctrl_intf->dev, "resubmit: %d\n", ret);
+out:
 	vlife_dev_exit(&cam->vl, idx);
 }
 
@@ -853,7 +853,7 @@ static void usbcam_set_format(struct usbcam *cam,
 {
 	cam->fmt = fmt;
 	cam->frame = frame;
-	cam->interval = frame->intervals[0];
+	cam->interval = frame->def_interval;
 	usbcam_fill_pix(&cam->pix, fmt, frame);
 }
 
@@ -980,7 +980,7 @@ static int usbcam_s_parm(struct file *file, void *priv,
 	struct usbcam *cam = video_drvdata(file);
 	struct v4l2_fract *t = &p->parm.capture.timeperframe;
 	const struct usbcam_frame *frame = cam->frame;
-	u32 want = frame->intervals[0], d, bestd = U32_MAX;
+	u32 want = frame->def_interval, d, bestd = U32_MAX;
 	unsigned int i;
 
 	if (p->type != V4L2_BUF_TYPE_VIDEO_CAPTURE)
@@ -1233,22 +1233,29 @@ static int usbcam_parse_format(struct usbcam *cam, const u8 *d)
 	return 0;
 }
 
-/* Discrete intervals; a continuous range offers its default only. */
+/*
+ * Discrete intervals; a continuous range offers its default only.  The
+ * default must be one of them, or the first is.
+ */
 static void usbcam_parse_intervals(struct usbcam_frame *f, const u8 *d)
 {
 	unsigned int n = d[USBCAM_VS_FRM_IVAL_TYPE], i;
 	u32 v;
 
+	f->def_interval = get_unaligned_le32(&d[USBCAM_VS_FRM_DEF_IVAL]);
 	f->nintervals = 0;
 	for (i = 0; i < n && f->nintervals < USBCAM_MAX_INTERVALS; i++) {
 		v = get_unaligned_le32(&d[USBCAM_VS_FRM_IVALS + 4 * i]);
 		if (v)
 			f->intervals[f->nintervals++] = v;
 	}
-	if (!f->nintervals) {
-		v = get_unaligned_le32(&d[USBCAM_VS_FRM_DEF_IVAL]);
-		f->intervals[f->nintervals++] = v ? v : USBCAM_INTERVAL_HZ / 30;
-	}
+	if (!f->nintervals)
+		f->intervals[f->nintervals++] = f->def_interval ? :
+						USBCAM_INTERVAL_HZ / 30;
+	for (i = 0; i < f->nintervals; i++)
+		if (f->intervals[i] == f->def_interval)
+			return;
+	f->def_interval = f->intervals[0];
 }
 
 /* A frame of the format just parsed (if that one was kept). */

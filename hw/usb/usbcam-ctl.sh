@@ -29,15 +29,22 @@ die() {
 	exit 1
 }
 
-# The sysfs name (e.g. 1-1) of the emulated camera, if it is enumerated.
+# The sysfs name (e.g. 1-1) of this emulator's camera, if enumerated: the
+# product name ends with the identity, so two emulators can run at once
+# (each with its own VLIFE_USBCAM_RUN).
 device() {
+	want="($(cat "$run/identity" 2>/dev/null || echo vendor))"
+	# shellcheck disable=SC2013 # sysfs paths, no blanks
 	for f in $(grep -l "^$vid\$" /sys/bus/usb/devices/*/idVendor \
 		   2>/dev/null); do
 		d=${f%/idVendor}
-		if [ "$(cat "$d/idProduct" 2>/dev/null)" = $pid ]; then
+		[ "$(cat "$d/idProduct" 2>/dev/null)" = $pid ] || continue
+		case $(cat "$d/product" 2>/dev/null) in
+		*"$want")
 			echo "${d##*/}"
 			return 0
-		fi
+			;;
+		esac
 	done
 	return 1
 }
@@ -66,6 +73,10 @@ up() {
 	modprobe vhci-hcd || die "no vhci-hcd"
 	mkdir -p "$run"
 	[ -z "$(emu_pid)" ] || down
+	case " $* " in
+	*" --identity uvc "*) echo UVC >"$run/identity" ;;
+	*) echo vendor >"$run/identity" ;;
+	esac
 	"$emu" "$@" >>"$run/emu.log" 2>&1 &
 	echo $! >"$run/emu.pid"
 	wait_for plugged
