@@ -1,13 +1,14 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0
 #
-# VLIFE_USBCAM_BUG=free|unlink|put usb-bug.sh: load vlife-usbcam with that
-# bug switch and run the one scenario that trips it, for an expected-
-# failure check on the debug kernel (KASAN must report a use-after-free;
-# on Debian's kernel "unlink" and "put" pass unnoticed, and "free" hangs
-# the close() on a spinlock in freed memory until the VM's timeout).
-# Skipped when VLIFE_USBCAM_BUG is not set, so the ordinary guest run is
-# clean.
+# VLIFE_BUG=free|unlink|put usb-bug.sh: load vlife-usbcam with that bug
+# switch and run the one scenario that trips it, for the expected-failure
+# check of selftests/host/bug-switch.sh on the debug kernel (KASAN must
+# report a use-after-free).  On Debian's kernel "unlink" and "put" pass
+# unnoticed, and "free" hangs its close() on a spinlock in freed memory
+# until the VM's timeout.  Skipped when VLIFE_BUG is not set, so the
+# ordinary guest run is clean.  (bug-switch.sh runs selftests/bugs/
+# DRIVER.sh: this file belongs there as selftests/bugs/usbcam.sh.)
 #
 #   free    an fd held across an unplug, then close(): the V4L2 core's
 #           release reads the node, which was in the freed state
@@ -25,14 +26,14 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 
 ctl=$(cd .. && pwd)/hw/usb/usbcam-ctl.sh
-bug=${VLIFE_USBCAM_BUG:-}
+bug=${VLIFE_BUG:-}
 export VLIFE_USBCAM_RUN=/tmp/usb-bug
 
 tap_plan 1
 case $bug in
 free | unlink | put) ;;
 *)
-	tap_skip "vlife-usbcam bug switch" "VLIFE_USBCAM_BUG not set"
+	tap_skip "vlife-usbcam bug switch" "VLIFE_BUG not set"
 	exit 0
 	;;
 esac
