@@ -2,12 +2,13 @@
 /*
  * vlife-usbcam: a UVC-style USB camera driver on the vlife core.
  *
- * The camera (hw/usb/, an emulator on gadgetfs over dummy_hcd) is laid
- * out like a UVC 1.1 camera, with vendor-specific interface classes: a
- * VideoControl interface whose class-specific descriptors name a
- * processing unit with brightness, contrast and saturation, and a
- * VideoStreaming interface with YUYV and MJPEG formats, their frame sizes
- * and intervals, and one bulk IN endpoint.  The driver
+ * The camera (hw/usb/, a userspace emulator behind the USB/IP host
+ * controller vhci_hcd) is laid out like a UVC 1.1 camera, with
+ * vendor-specific interface classes: a VideoControl interface whose
+ * class-specific descriptors name a processing unit with brightness,
+ * contrast and saturation, and a VideoStreaming interface with YUYV and
+ * MJPEG formats, their frame sizes and intervals, and one bulk IN
+ * endpoint.  The driver
  *
  * - parses those descriptors at probe, claims the streaming interface and
  *   reads each control's range from the device (GET_MIN/MAX/RES/DEF);
@@ -22,8 +23,9 @@
  * - maps V4L2 controls to SET_CUR requests to the processing unit;
  * - tells the camera to stop with SET_INTERFACE(alternate setting 0) on
  *   the streaming interface, which also drops a payload left unread: the
- *   camera's vendor protocol (a UVC bulk camera gets CLEAR_FEATURE(HALT),
- *   which never reaches the emulator: dummy_hcd answers it).
+ *   camera's vendor protocol, done at STREAMON too, so a stream always
+ *   starts on a frame boundary (uvcvideo stops a bulk UVC camera with
+ *   CLEAR_FEATURE(ENDPOINT_HALT) instead).
  *
  * Who owns what (for people copying this driver):
  *
