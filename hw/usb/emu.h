@@ -111,11 +111,12 @@ struct emu_params {
 	__u32 max_payload;	/* dwMaxPayloadTransferSize */
 };
 
-/* Deliberate stream faults, every Nth payload or frame (0: never) */
+/* Deliberate faults: every Nth payload or frame (0: never), or once */
 struct emu_faults {
 	unsigned int malformed;	/* payload header with bHeaderLength 1 */
 	unsigned int short_frame; /* frame ends after half its data */
 	unsigned int overrun;	/* frame longer than dwMaxVideoFrameSize */
+	bool unplug_on_commit;	/* a video commit pulls the plug instead */
 };
 
 /* A control request, decoded from its 8-byte SETUP packet */
@@ -188,6 +189,7 @@ struct emu {
 	struct emu_params probe;
 	struct emu_params commit;
 	__u8 error_code;	/* VC_REQUEST_ERROR_CODE_CONTROL */
+	bool unplug_now;	/* set by a request: unplug, do not answer */
 	struct emu_stream stream;
 };
 

@@ -337,6 +337,11 @@ static int emu_vs_set(struct emu *e, const struct emu_setup *s,
 		return 0;
 	}
 	if (selector == UVC_VS_COMMIT_CONTROL) {
+		if (e->faults.unplug_on_commit) {
+			e->faults.unplug_on_commit = false;	/* once */
+			e->unplug_now = true;	/* the cable, mid-request */
+			return 0;
+		}
 		emu_params_negotiate(&e->commit, data);
 		e->probe = e->commit;
 		emu_stream_start(e);

@@ -4,7 +4,12 @@
  * kernel's USB/IP virtual host controller (vhci_hcd).
  *
  *   vlife-usbcam-emu [--identity vendor|uvc] [--malformed N] [--short N]
- *                    [--overrun N] [--unplugged] [-v]
+ *                    [--overrun N] [--unplug-on-commit] [--unplugged] [-v]
+ *
+ * --malformed N: every Nth payload has a bad header; --short N: every Nth
+ * frame ends after half its data; --overrun N: every Nth frame runs 4 KiB
+ * past dwMaxVideoFrameSize; --unplug-on-commit: the first video commit
+ * unplugs the camera, unanswered; --unplugged: start unplugged.
  *
  * Plugging in: a connected pair of stream sockets, one end handed to
  * vhci_hcd through /sys/devices/platform/vhci_hcd.0/attach ("port fd
@@ -204,6 +209,8 @@ static int emu_submit_control(struct emu *e, __u32 seqnum, bool dir_in,
 	ret = emu_control(e, &s, out, dir_in ? 0 : len, in);
 	emu_dbg(e, "ep0: %02x %02x %04x %04x %u: %d", s.type, s.request,
 		s.value, s.index, s.length, ret);
+	if (e->unplug_now)
+		return 0;		/* no answer: the loop unplugs */
 	if (ret < 0) {
 		emu_ret_submit(e, seqnum, -EPIPE, 0, NULL, 0);
 		return 0;
@@ -386,6 +393,10 @@ static void emu_loop(struct emu *e, int sigfd)
 			emu_stream_tick(e);
 		if (emu_link_broken)
 			emu_unplug(e, "link broken");
+		if (e->unplug_now) {
+			e->unplug_now = false;
+			emu_unplug(e, "--unplug-on-commit");
+		}
 	}
 }
 
@@ -393,7 +404,8 @@ static void emu_usage(void)
 {
 	fprintf(stderr,
 		"usage: vlife-usbcam-emu [--identity vendor|uvc] [--malformed N]\n"
-		"       [--short N] [--overrun N] [--unplugged] [-v]\n");
+		"       [--short N] [--overrun N] [--unplug-on-commit] [--unplugged]\n"
+		"       [-v]\n");
 	exit(2);
 }
 
@@ -414,6 +426,7 @@ static void emu_args(struct emu *e, int argc, char **argv, bool *unplugged)
 		{ "malformed", required_argument, NULL, 'm' },
 		{ "short", required_argument, NULL, 's' },
 		{ "overrun", required_argument, NULL, 'o' },
+		{ "unplug-on-commit", no_argument, NULL, 'c' },
 		{ "unplugged", no_argument, NULL, 'u' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ }
@@ -436,6 +449,9 @@ static void emu_args(struct emu *e, int argc, char **argv, bool *unplugged)
 			break;
 		case 'o':
 			e->faults.overrun = emu_arg_uint(optarg);
+			break;
+		case 'c':
+			e->faults.unplug_on_commit = true;
 			break;
 		case 'u':
 			*unplugged = true;

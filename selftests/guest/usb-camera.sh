@@ -13,6 +13,8 @@
 #    driver's sysfs unbind and bind;
 #  - unplug while streaming, and while a reader is blocked in DQBUF: the
 #    reader gets ENODEV at once, the camera streams again once back;
+#  - unplug in the middle of a STREAMON's video commit: STREAMON fails
+#    (after the control transfer's timeout), nothing hangs;
 #  - VLIFE_USBCAM_CYCLES (default 10) unplug and replug cycles while a
 #    capture loop keeps reopening the node;
 #  - malformed payload headers, short frames, overlong frames: error
@@ -21,7 +23,7 @@
 # Then the same emulator in its UVC identity under the kernel's uvcvideo:
 # compliance, the contract test, fps and CPU per frame against
 # vlife-usbcam (both cameras plugged in, captures taken in turn), unplug
-# while streaming and while blocked, replug: recorded as "# uvcvideo:"
+# while streaming, while blocked, during commit: recorded as "# uvcvideo:"
 # lines, not asserted.  Last, both modules unload and no vlife device is
 # left.
 #
@@ -216,6 +218,23 @@ unplug_blocked() {
 	"$ctl" wait-gone >/dev/null 2>&1
 }
 
+# unplug_commit DRIVER [EMULATOR OPTIONS]: the camera is pulled out as it
+# gets the video commit of a STREAMON; sets exit_ms (the reader's exit)
+# and msg.
+unplug_commit() {
+	_drv=$1
+	shift
+	usb=$(plug_in --unplug-on-commit "$@")
+	_dev=$(wait_node "$_drv") || return 1
+	_t0=$(now_ms)
+	timeout 30 v4l2-ctl -d "$_dev" --stream-mmap --stream-count=3 \
+		>"$logs/commit-$_drv.log" 2>&1
+	exit_ms=$(($(now_ms) - _t0))
+	msg=$(grep -i 'fail\|error\|returned' "$logs/commit-$_drv.log" |
+	      tail -n 1)
+	"$ctl" wait-gone >/dev/null 2>&1
+}
+
 # stream_ok DEV: three frames in the current format.
 stream_ok() {
 	capture "$1" 3 /dev/null &&
@@ -365,6 +384,18 @@ case_replug() {
 	fi
 }
 
+case_unplug_commit() {
+	if unplug_commit vlife-usbcam && echo "$msg" | grep -q STREAMON; then
+		tap_diag "STREAMON failed after $exit_ms ms (the commit's" \
+			"control transfer times out): $msg"
+		tap_ok "unplug during video commit: STREAMON fails, no hang"
+	else
+		tap_diag "reader: ${msg:-no error}, after ${exit_ms:-?} ms"
+		tap_fail "unplug during video commit: STREAMON fails, no hang"
+	fi
+	case_replug "unplug during video commit"
+}
+
 # A capture loop reopens the node all along the unplug/replug cycles.
 case_cycles() {
 	rm -f "$logs/stop"
@@ -387,7 +418,7 @@ case_cycles() {
 		"$ctl" unplug >/dev/null 2>>"$logs/ctl.log" || break
 		"$ctl" replug >/dev/null 2>>"$logs/ctl.log" || break
 		wait_node vlife-usbcam >/dev/null || break
-		sleep 0.5
+		sleep 0.3
 		_i=$((_i + 1))
 	done
 	_ms=$(($(now_ms) - _t0))
@@ -519,10 +550,11 @@ peer_uvcvideo() {
 	tap_diag "uvcvideo: $unode bound in $(($(now_ms) - _t0)) ms," \
 		"name '$(cat "/sys/class/video4linux/${unode#/dev/}/name")'"
 	[ -n "$node" ] && peer_perf
+	v4l2-ctl -d "$unode" -v width=320,height=240,pixelformat=YUYV
 	compliance "$unode"
 	tap_diag "uvcvideo: v4l2-compliance -s: ${ctotal:-no totals line}"
-	grep -e 'fail:' -e 'warn:' "$logs/compliance.log" | sort | uniq -c |
-		sed 's/^/# uvcvideo:   /'
+	grep -o -e 'fail:.*' -e 'warn:.*' "$logs/compliance.log" | sort |
+		uniq -c | sed 's/^/# uvcvideo:   /'
 	peer_contract || return
 	if unplug_streaming uvcvideo; then
 		tap_diag "uvcvideo: unplug while streaming: reader left after" \
@@ -543,8 +575,15 @@ peer_uvcvideo() {
 		tap_diag "uvcvideo: unplug while blocked in DQBUF: reader did" \
 			"not leave"
 	fi
+	if unplug_commit uvcvideo --identity uvc; then
+		tap_diag "uvcvideo: unplug during video commit: v4l2-ctl left" \
+			"after $exit_ms ms: ${msg:-no error}"
+	else
+		tap_diag "uvcvideo: unplug during video commit: no node"
+	fi
 }
 
+t0=$(now_ms)
 echo "TAP version 13"
 if ! out=$(vlife_insmod core/vlife-core 2>&1 &&
 	   vlife_insmod drivers/usb/vlife-usbcam 2>&1); then
@@ -565,6 +604,7 @@ if case_bind; then
 	case_contract
 	case_unplug_streaming
 	case_unplug_blocked
+	case_unplug_commit
 	case_cycles
 	case_fault --malformed 7
 	case_fault --short 4
@@ -577,5 +617,6 @@ tap_ok "uvcvideo peer run recorded"
 export VLIFE_USBCAM_RUN=$logs/emu
 case_unload
 rmmod vhci_hcd usbip_core 2>/dev/null
+tap_diag "usb-camera: $((($(now_ms) - t0) / 1000)) s"
 echo "1..$tap_n"
 tap_done
