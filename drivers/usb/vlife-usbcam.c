@@ -86,6 +86,11 @@
 #define USBCAM_MAX_FORMATS	4
 #define USBCAM_MAX_FRAMES	8
 #define USBCAM_MAX_INTERVALS	8
+/*
+ * A control transfer in flight when the camera is pulled out completes
+ * only at its timeout (the USB core flushes endpoint 0 after disconnect,
+ * and disconnect waits for the ioctl that sent it): keep it short.
+ */
 #define USBCAM_CTRL_TIMEOUT_MS	1000
 #define USBCAM_HEADER_MAX	12	/* bHeaderLength with PTS and SCR */
 #define USBCAM_INTERVAL_HZ	10000000	/* intervals are in 100 ns */
