@@ -53,7 +53,7 @@ struct regmap;
 /* The sensor: I2C address, 16-bit register addresses, big-endian values */
 #define VLIFE_SENSOR_ADDR		0x10
 #define VLIFE_SENSOR_CHIP_ID_VALUE	0x5649	/* "VI" */
-#define VLIFE_SENSOR_PIXEL_RATE		74250000
+#define VLIFE_SENSOR_PIXEL_RATE		148500000
 #define VLIFE_SENSOR_XCLK_RATE		24000000
 #define VLIFE_SENSOR_NATIVE_WIDTH	1920
 #define VLIFE_SENSOR_NATIVE_HEIGHT	1080
