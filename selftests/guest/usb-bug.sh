@@ -80,7 +80,7 @@ put)
 	reader=$!
 	sleep 2
 	"$ctl" unplug
-	sleep 1
+	sleep 3		# DEBUG_KOBJECT_RELEASE delays the device's free
 	kill -KILL $reader
 	wait $reader
 	sleep 1
