@@ -21,11 +21,13 @@
  *   bit, a transfer error, a frame that is short or too long mark the
  *   buffer VB2_BUF_STATE_ERROR; nothing is ever written past its end;
  * - maps V4L2 controls to SET_CUR requests to the processing unit;
- * - tells the camera to stop with SET_INTERFACE(alternate setting 0) on
- *   the streaming interface, which also drops a payload left unread: the
- *   camera's vendor protocol, done at STREAMON too, so a stream always
- *   starts on a frame boundary (uvcvideo stops a bulk UVC camera with
- *   CLEAR_FEATURE(ENDPOINT_HALT) instead).
+ * - tells the camera to stop sending, and to drop a payload left unread,
+ *   with a vendor request to the streaming interface (USBCAM_REQ_STREAM_OFF)
+ *   before it kills the URBs, as gspca drivers stop their sensors first,
+ *   and before negotiating, so that a stream starts on a frame boundary.
+ *   (uvcvideo kills its URBs, then sends a bulk UVC camera
+ *   CLEAR_FEATURE(ENDPOINT_HALT); that request resets the host endpoint,
+ *   which must then be idle.)
  *
  * Who owns what (for people copying this driver):
  *
@@ -45,7 +47,11 @@
  *   runs at unplug at the latest.
  * - The URB completion handler runs inside the unplug gate: once the
  *   device is unplugged it leaves the buffers alone and does not
- *   resubmit.  Control transfers go through the gate too (usbcam_query()).
+ *   resubmit.  Control transfers go through the gate too (usbcam_query()),
+ *   but for the stream-off of stop_streaming, which the core also calls
+ *   from vlife_dev_unplug() in disconnect: the gate is closed then, the
+ *   usb_device still ours (a request to a device already pulled out fails
+ *   at once).
  *
  * Bug switches (module parameter bug=): each puts back a classic mistake
  * that the selftests catch on a KASAN kernel.
@@ -58,7 +64,7 @@
  * - "put": disconnect drops the usb_device reference and removes the node
  *   itself, leaving the stream running (the node is not the core's, so
  *   the core cannot stop it): the stream stops at the last close(), which
- *   sends SET_INTERFACE to a usb_device that is gone.
+ *   sends the stream-off request to a usb_device that is gone.
  */
 
 #include <linux/gcd.h>
@@ -93,6 +99,7 @@
  */
 #define USBCAM_CTRL_TIMEOUT_MS	1000
 #define USBCAM_HEADER_MAX	12	/* bHeaderLength with PTS and SCR */
+#define USBCAM_REQ_STREAM_OFF	0x01	/* vendor request, no data */
 #define USBCAM_INTERVAL_HZ	10000000	/* intervals are in 100 ns */
 
 /*
@@ -368,21 +375,17 @@ static int usbcam_query(struct usbcam *cam, u8 request, u8 unit, u8 ifnum,
 }
 
 /*
- * Stream off: alternate setting 0 of the streaming interface.  The camera
- * stops sending and drops a payload the host has not read.
+ * Stream off (the camera's vendor request): the camera stops sending and
+ * drops a payload the host has not read.  Unlike SET_INTERFACE or
+ * CLEAR_FEATURE(ENDPOINT_HALT), it leaves the host's endpoint alone, so it
+ * may be sent while URBs are queued.  No gate: see stop_streaming.
  */
 static int usbcam_stream_off(struct usbcam *cam)
 {
-	int idx, ret;
-
-	/* bug=put: no gate, so this may reach a usb_device that is gone */
-	if (usbcam_bug("put"))
-		return usb_set_interface(cam->udev, cam->stream_ifnum, 0);
-	if (!vlife_dev_enter(&cam->vl, &idx))
-		return -ENODEV;
-	ret = usb_set_interface(cam->udev, cam->stream_ifnum, 0);
-	vlife_dev_exit(&cam->vl, idx);
-	return ret;
+	return usb_control_msg_send(cam->udev, 0, USBCAM_REQ_STREAM_OFF,
+				    USB_TYPE_VENDOR | USB_RECIP_INTERFACE |
+				    USB_DIR_OUT, 0, cam->stream_ifnum, NULL, 0,
+				    USBCAM_CTRL_TIMEOUT_MS, GFP_KERNEL);
 }
 
 /* What the camera answered to video probe, checked against what we asked. */
@@ -752,8 +755,9 @@ static void usbcam_return_buffers(struct usbcam *cam,
 }
 
 /*
- * Reset the camera's stream, negotiate, then start the URBs.  STREAMON
- * and read() run this inside the gate of their file operation.
+ * Negotiate (the camera was told to stop when the last stream ended, or
+ * never started one), then start the URBs.  STREAMON and read() run this
+ * inside the gate of their file operation.
  */
 static int usbcam_start_streaming(struct vb2_queue *q, unsigned int count)
 {
@@ -764,9 +768,7 @@ static int usbcam_start_streaming(struct vb2_queue *q, unsigned int count)
 	cam->last_fid = -1;
 	cam->in_frame = false;
 	cam->cur = NULL;
-	ret = usbcam_stream_off(cam);
-	if (!ret)
-		ret = usbcam_commit(cam);
+	ret = usbcam_commit(cam);
 	if (!ret)
 		ret = usbcam_start_urbs(cam);
 	if (ret) {
@@ -779,16 +781,18 @@ static int usbcam_start_streaming(struct vb2_queue *q, unsigned int count)
 
 /*
  * STREAMOFF, the last close(), or the core at unplug (gate closed, the
- * usb_device still there): URBs first, so that no completion handler
- * touches the buffers returned after.
+ * usb_device still ours until disconnect returns).  The camera stops
+ * first, so that no URB is killed while its data arrives; the URBs go
+ * before the buffers, so that no completion handler touches a buffer
+ * given back.
  */
 static void usbcam_stop_streaming(struct vb2_queue *q)
 {
 	struct usbcam *cam = vb2_get_drv_priv(q);
 
+	usbcam_stream_off(cam);		/* fails if pulled out: fine */
 	usbcam_kill_urbs(cam);
 	usbcam_free_urbs(cam);
-	usbcam_stream_off(cam);		/* -ENODEV once unplugged: fine */
 	usbcam_return_buffers(cam, VB2_BUF_STATE_ERROR);
 }
 

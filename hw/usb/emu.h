@@ -43,6 +43,7 @@
 #define EMU_PROBE_LEN		34	/* UVC 1.1 probe and commit controls */
 #define EMU_HEADER_LEN		12	/* payload header with PTS and SCR */
 #define EMU_PAYLOAD_MAX		32768	/* dwMaxPayloadTransferSize */
+#define EMU_REQ_STREAM_OFF	0x01	/* vendor request to VideoStreaming */
 
 #define EMU_FORMATS		2
 #define EMU_FORMAT_YUYV		1

@@ -4,9 +4,11 @@
  *
  * Standard requests (USB 2.0 9.4): descriptors, configuration, interface,
  * status, features.  SET_INTERFACE(alternate setting 0) on VideoStreaming
- * and CLEAR_FEATURE(ENDPOINT_HALT) on the bulk endpoint stop the stream:
- * the first is the vendor protocol, the second what uvcvideo sends a bulk
- * camera.
+ * and CLEAR_FEATURE(ENDPOINT_HALT) on the bulk endpoint stop the stream
+ * (the second is what uvcvideo sends a bulk camera).  The vendor identity
+ * also takes a vendor request, EMU_REQ_STREAM_OFF to the VideoStreaming
+ * interface, which stops the stream without touching the host's endpoint
+ * (vlife-usbcam sends it before killing its URBs).
  *
  * UVC class requests (UVC 1.1 section 4): wIndex is (entity << 8 |
  * interface), wValue is (control selector << 8).  The VideoControl
@@ -431,6 +433,18 @@ static int emu_standard(struct emu *e, const struct emu_setup *s, __u8 *buf)
 	return -1;
 }
 
+/* Vendor requests: the vendor identity's stream-off. */
+static int emu_vendor(struct emu *e, const struct emu_setup *s)
+{
+	if (e->identity != EMU_IDENTITY_VENDOR ||
+	    s->type != (USB_TYPE_VENDOR | USB_RECIP_INTERFACE) ||
+	    s->request != EMU_REQ_STREAM_OFF || s->value || s->length ||
+	    s->index != EMU_VS_INTERFACE)
+		return -1;
+	emu_stream_stop(e);
+	return 0;
+}
+
 /**
  * emu_control() - one control transfer on endpoint 0
  * @e: the emulator
@@ -456,6 +470,8 @@ int emu_control(struct emu *e, const struct emu_setup *s, const __u8 *out,
 		if (dir_in)
 			return emu_class_get(e, s, in);
 		return emu_class_set(e, s, out, out_len);
+	case USB_TYPE_VENDOR:
+		return emu_vendor(e, s);
 	}
 	return -1;
 }
