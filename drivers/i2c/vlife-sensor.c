@@ -22,6 +22,12 @@
  *   unbind never reaches the bus;
  * - .remove() unplugs first (the bridge is told the sensor is gone), then
  *   powers the sensor down.
+ *
+ * Test knob (module parameter), so the selftests can be seen to catch the
+ * classic mistake (selftests/bugs/sensor.sh):
+ * - bug=devm: the state is freed at unbind, as devm_kzalloc() memory is,
+ *   while the bridge's node of this subdev may still be open; its
+ *   close() reads freed memory (KASAN, on the debug kernel).
  */
 
 #include <linux/clk.h>
@@ -30,6 +36,8 @@
 #include <linux/module.h>
 #include <linux/pm_runtime.h>
 #include <linux/regmap.h>
+#include <linux/slab.h>
+#include <linux/string.h>
 
 #include <asm/unaligned.h>
 
@@ -104,6 +112,10 @@
 /* Start-up time after the clock starts, and the runtime PM idle delay */
 #define VSEN_POWER_ON_DELAY_US		500
 #define VSEN_AUTOSUSPEND_DELAY_MS	1000
+
+static char *bug = "";
+module_param(bug, charp, 0444);
+MODULE_PARM_DESC(bug, "put back a lifetime bug: devm");
 
 /**
  * struct vsen_mode - one output mode
@@ -871,6 +883,28 @@ static int vsen_init_objects(struct vsen *s)
 	return vsen_init_subdev(s);
 }
 
+/* bug=devm: the state is freed at unbind, as devm_kzalloc() memory is. */
+static void vsen_bug_devm_free(void *data)
+{
+	struct vsen **state = data;
+
+	kfree(*state);
+}
+
+/*
+ * bug=devm: a devres action that frees the state at unbind, open files or
+ * not.  Registered before vlife_dev_alloc(), so it runs after devres has
+ * dropped the driver's reference; the reference vsen_probe() adds keeps
+ * the core from freeing the state a second time.
+ */
+static int vsen_bug_devm(struct device *dev, struct vsen ***state)
+{
+	*state = devm_kzalloc(dev, sizeof(**state), GFP_KERNEL);
+	if (!*state)
+		return -ENOMEM;
+	return devm_add_action_or_reset(dev, vsen_bug_devm_free, *state);
+}
+
 /*
  * Probe: hardware (endpoint, clock, regmap, chip id), then software
  * objects, then registration last.  A failure before registration needs
@@ -880,12 +914,22 @@ static int vsen_init_objects(struct vsen *s)
 static int vsen_probe(struct i2c_client *client)
 {
 	struct device *dev = &client->dev;
+	struct vsen **bug_state = NULL;
 	struct vsen *s;
 	int ret;
 
+	if (!strcmp(bug, "devm")) {
+		ret = vsen_bug_devm(dev, &bug_state);
+		if (ret)
+			return ret;
+	}
 	s = vlife_dev_alloc(dev, NULL, struct vsen, vl);
 	if (IS_ERR(s))
 		return PTR_ERR(s);
+	if (bug_state) {
+		*bug_state = s;
+		vlife_dev_get(&s->vl, VLIFE_REF_OTHER);
+	}
 	s->dev = dev;
 	v4l2_i2c_subdev_init(&s->sd, client, &vsen_subdev_ops);
 

@@ -28,6 +28,13 @@
  * This file is the platform driver and the v4l2-async notifier; the DMA
  * engine and video node are in vlife-bridge-video.c, the receiver subdev
  * in vlife-bridge-csi2.c.
+ *
+ * Test knob (module parameter), so the selftests can be seen to catch the
+ * classic mistake (selftests/bugs/bridge.sh):
+ * - bug=nounbind: the notifier's .unbind neither stops the stream nor
+ *   forgets the sensor, as in a bridge that does not expect its sensor to
+ *   go.  The stream stalls; stopping it later calls into the sensor's
+ *   freed subdev and walks its freed pads (KASAN, on the debug kernel).
  */
 
 #include <linux/dma-mapping.h>
@@ -35,9 +42,14 @@
 #include <linux/platform_device.h>
 #include <linux/property.h>
 #include <linux/regmap.h>
+#include <linux/string.h>
 #include <media/v4l2-fwnode.h>
 
 #include "vlife-bridge.h"
+
+static char *bug = "";
+module_param(bug, charp, 0444);
+MODULE_PARM_DESC(bug, "put back a lifetime bug: nounbind");
 
 static struct vbridge *notifier_to_vbridge(struct v4l2_async_notifier *n)
 {
@@ -118,6 +130,10 @@ static void vbridge_notify_unbind(struct v4l2_async_notifier *notifier,
 {
 	struct vbridge *b = notifier_to_vbridge(notifier);
 
+	if (!strcmp(bug, "nounbind")) {
+		dev_dbg(b->vl.parent, "bug=nounbind: %s kept\n", sd->name);
+		return;
+	}
 	mutex_lock(&b->lock);
 	vbridge_stream_abort(b);
 	b->sensor = NULL;
