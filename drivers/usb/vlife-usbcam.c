@@ -1425,6 +1425,11 @@ static int usbcam_init_queue(struct usbcam *cam)
 			     V4L2_BUF_FLAG_TSTAMP_SRC_SOE;
 	q->lock = &cam->lock;
 	q->dev = cam->vl.parent;
+	/*
+	 * Three buffers at least: one being filled, one waiting, one with
+	 * the reader.  With two, any stall of the reader drops a frame.
+	 */
+	q->min_buffers_needed = 3;
 	return vb2_queue_init(q);
 }
 
