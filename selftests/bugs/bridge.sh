@@ -82,7 +82,8 @@ t0=$(now_ms)
 echo "$client" >/sys/bus/i2c/drivers/vlife-sensor/unbind
 stopped=0
 wait_for $((3 * slow)) gone $streamer && stopped=1
-err=$(grep -o 'VIDIOC_[A-Z]*: failed: .*' $logs/stream.log | head -n 1)
+err=$(grep -o 'VIDIOC_[A-Z]*: failed: .*\|[a-z_]*: [dq]*buf error' \
+	$logs/stream.log | head -n 1)
 tap_diag "$(tr -cd '<' <$logs/stream.log | wc -c) frames, then the sensor" \
 	"unbind; $([ $stopped = 1 ] && echo "the stream ended: ${err:-no error}" ||
 		   echo "the stream still waits after $(($(now_ms) - t0)) ms")"
