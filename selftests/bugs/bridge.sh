@@ -28,16 +28,6 @@ slow=1
 logs=/tmp/bridge-bug
 mkdir -p $logs
 
-# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
-wait_for() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-
 sensor_gone() {
 	! grep -q "^$client " /sys/kernel/debug/vlife/instances
 }

@@ -15,6 +15,10 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
 # shellcheck source=selftests/lib/modules.sh
 . lib/modules.sh
+# shellcheck source=selftests/lib/nodes.sh
+. lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 
 tap_plan 4
 if vlife_insmod core/vlife-core && vlife_insmod hw/vlife-board &&
@@ -26,23 +30,8 @@ else
 	exit 1
 fi
 
-# sensor_node: the sensor's subdev node, once the bridge has made it.
-sensor_node() {
-	for _d in /sys/class/video4linux/v4l-subdev*; do
-		case $(cat "$_d/name" 2>/dev/null) in
-		vlife-sensor*)
-			echo "/dev/${_d##*/}"
-			return 0
-			;;
-		esac
-	done
-	return 1
-}
-
-for _t in $(seq 100); do
-	sensor=$(sensor_node) && break
-	sleep 0.2
-done
+wait_for 20 v4l_node v4l-subdev 'vlife-sensor*'
+sensor=$(v4l_node v4l-subdev 'vlife-sensor*')
 client=$(basename "$(readlink -f /sys/bus/i2c/drivers/vlife-sensor/*-0010)")
 tap_diag "sensor node ${sensor:-missing}, i2c client ${client:-missing}"
 

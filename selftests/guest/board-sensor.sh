@@ -11,20 +11,11 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/tap.sh
 # shellcheck source=selftests/lib/modules.sh
 . lib/modules.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 
 drv=/sys/bus/i2c/drivers/vlife-sensor
 live=/sys/kernel/debug/vlife/live
-
-# wait_for SECONDS CMD...: poll CMD every 0.1 s until it succeeds.
-wait_for() {
-	_n=$(($1 * 10))
-	shift
-	while ! "$@" 2>/dev/null; do
-		_n=$((_n - 1))
-		[ $_n -gt 0 ] || return 1
-		sleep 0.1
-	done
-}
 
 # The I2C client of board 0's sensor, e.g. 0-0010.
 sensor_client() {

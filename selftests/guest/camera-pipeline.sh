@@ -77,34 +77,11 @@ section() {
 	tap_diag "--- $* (at $(($(date +%s) - start_s)) s)"
 }
 
-# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
-wait_for() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-
-# sensor_node: the subdev node of the sensor, "vlife-sensor ..." by name.
-sensor_node() {
-	for _d in /sys/class/video4linux/v4l-subdev*; do
-		case $(cat "$_d/name" 2>/dev/null) in
-		vlife-sensor*)
-			echo "/dev/${_d##*/}"
-			return 0
-			;;
-		esac
-	done
-	return 1
-}
-
 # find_nodes: set $video $csi2 $sensor $media; fails if one is missing.
 find_nodes() {
 	video=$(v4l_node video vlife-bridge)
 	csi2=$(v4l_node v4l-subdev vlife-bridge-csi2)
-	sensor=$(sensor_node)
+	sensor=$(v4l_node v4l-subdev 'vlife-sensor*')
 	media=$(media_node "$model")
 	[ -n "$video" ] && [ -n "$csi2" ] && [ -n "$sensor" ] && [ -n "$media" ]
 }
@@ -454,13 +431,16 @@ fmt=$(v4l2-ctl -d "$video" --get-fmt-video | sed -n "s/.*Pixel Format *: *'\(...
 tap_diag "default format $fmt, $stride bytes a line, $size bytes a frame"
 
 # Frame rates: 1080p30 at the default format with no set-up, then the
-# sensor's 720p60 mode.  At least 80% of the nominal rate under TCG on
-# Debian's kernel; the sequence must rise on both kernels.
+# sensor's 720p60 mode.  The sequence must rise on both kernels.  Wall
+# clock rates depend on the machine's load, so no absolute rate is
+# asserted: on Debian's kernel the 720p60 stream must run at least 1.5
+# times as fast as the 1080p30 one measured just before (2.0 nominal; a
+# mode programmed at the wrong rate gives 1.0).
 if stream fps1080 $n1080; then
 	rate fps1080 >$logs/fps1080.sum
 	tap_diag "1920x1080 RG10: $(cat $logs/fps1080.sum)"
-	if [ "$rate_ok" = 1 ] &&
-	   { [ $check_rate = 0 ] || [ "${rate_fps:-0}" -ge 24 ]; }; then
+	fps1080=${rate_fps:-0}
+	if [ "$rate_ok" = 1 ]; then
 		tap_ok "stream 1080p30 at the default format, no set-up"
 	else
 		tap_fail "stream 1080p30 at the default format, no set-up"
@@ -472,15 +452,17 @@ fi
 if set_pipeline SRGGB10_1X10 RG10 1280 720 && stream fps720 $n720; then
 	rate fps720 >$logs/fps720.sum
 	tap_diag "1280x720 RG10: $(cat $logs/fps720.sum)"
+	tap_diag "720p60 / 1080p30 rate: ${rate_fps:-0} / ${fps1080:-0} fps"
 	if [ "$rate_ok" = 1 ] &&
-	   { [ $check_rate = 0 ] || [ "${rate_fps:-0}" -ge 48 ]; }; then
-		tap_ok "stream 720p60 after media-ctl set-up"
+	   { [ $check_rate = 0 ] ||
+	     [ $((${rate_fps:-0} * 10)) -ge $((${fps1080:-0} * 15)) ]; }; then
+		tap_ok "stream 720p60 after media-ctl set-up, faster than 1080p30"
 	else
-		tap_fail "stream 720p60 after media-ctl set-up"
+		tap_fail "stream 720p60 after media-ctl set-up, faster than 1080p30"
 	fi
 else
 	tail -n 5 $logs/fps720.log 2>/dev/null | sed 's/^/# /'
-	tap_fail "stream 720p60 after media-ctl set-up"
+	tap_fail "stream 720p60 after media-ctl set-up, faster than 1080p30"
 fi
 set_pipeline SRGGB10_1X10 RG10 1920 1080 >/dev/null
 

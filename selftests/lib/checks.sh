@@ -1,8 +1,9 @@
 # SPDX-License-Identifier: GPL-2.0
 # shellcheck shell=sh
 #
-# Checks shared by the guest tests: a v4l2-compliance run as one TAP case,
-# and a kselftest program whose own TAP lines are passed through.  Source
+# Checks shared by the guest tests: bounded waits, a v4l2-compliance run as
+# one TAP case, and a kselftest program whose own TAP lines are passed
+# through.  Source
 # after lib/tap.sh and set:
 #   logs       a directory for the programs' full output
 #   bins       the directory of the kselftest programs (build/selftests)
@@ -14,6 +15,17 @@ progs_rc=0
 # now_ms: wall clock in milliseconds.
 now_ms() {
 	echo $(($(date +%s%N) / 1000000))
+}
+
+# wait_for SECONDS CMD...: retry CMD (its output discarded) every 0.1 s
+# until it succeeds; fails after SECONDS.
+wait_for() {
+	_end=$(($(now_ms) + $1 * 1000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(now_ms)" -lt $_end ] || return 1
+		sleep 0.1
+	done
 }
 
 # compliance NAME ARG...: one case; v4l2-compliance ARG... must end with a
