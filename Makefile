@@ -75,3 +75,11 @@ demo:
 	./vlife demo
 
 .PHONY: all modules install clean lint check demo
+
+# make bench: vlife against vivid and uvcvideo, one guest boot per kernel
+# (VLIFE_KERNELS, default stock only); not part of check.  Results and
+# plots in build/bench/ (userspace-tools/bench/run-bench).
+bench:
+	userspace-tools/bench/run-bench
+
+.PHONY: bench

@@ -37,11 +37,11 @@
 #include "vlife-board.h"
 
 #define VLIFE_BOARD_NAME	"vlife-board"
-#define VLIFE_BOARD_MAX		8
+#define VLIFE_BOARD_MAX		32
 
 static unsigned int boards = 1;
 module_param(boards, uint, 0444);
-MODULE_PARM_DESC(boards, "number of boards to create (1-8)");
+MODULE_PARM_DESC(boards, "number of boards to create (1-32)");
 
 static void vlife_board_remove_bridge(void *data)
 {
