@@ -15,7 +15,7 @@ mods=$(userspace-tools/vm/build-modules "$kernel") || {
 	exit 1
 }
 userspace-tools/vm/run-vm -k "$kernel" -o "$out" --no-scan \
-	-t "${VLIFE_VM_TIMEOUT:-2400}" -e "VLIFE_MODULES=$mods" -- \
+	-t "${VLIFE_VM_TIMEOUT:-3600}" -e "VLIFE_MODULES=$mods" -- \
 	selftests/run-guest
 rc=$?
 echo "# run-vm exit $rc"
