@@ -21,7 +21,9 @@
  * ioctl that raced with the unplug never sees freed memory.
  * vlife_dev_unplug() unregisters it (the media node's files then get -EIO
  * from the media core), and media_device_cleanup() runs as a managed
- * action.
+ * action.  Whatever a media ioctl reads must be in the media device
+ * itself: the driver's name is copied there at init, as the parent's
+ * driver is gone after the unplug.
  */
 
 /* The media node's device is released: its last file is closed. */
@@ -49,6 +51,14 @@ int vlife_media_init(struct vlife_device *vl, const char *model,
 		     const char *bus_info)
 {
 	vl->mdev.dev = vl->parent;
+	/*
+	 * Without a driver name, MEDIA_IOC_DEVICE_INFO reads the parent's
+	 * driver, which is NULL once unbound: a call that passed the media
+	 * core's "registered" check just before the unplug would follow it.
+	 * Copy the name now, while the driver is bound (we are in probe).
+	 */
+	strscpy(vl->mdev.driver_name, dev_driver_string(vl->parent),
+		sizeof(vl->mdev.driver_name));
 	strscpy(vl->mdev.model, model, sizeof(vl->mdev.model));
 	if (bus_info)
 		strscpy(vl->mdev.bus_info, bus_info,
