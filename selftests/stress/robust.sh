@@ -1,0 +1,211 @@
+# SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=sh
+#
+# What the robustness scripts (selftests/guest/robust-*.sh) share: bring
+# each vlife driver up and down, describe it to the stress programs, check
+# that nothing is left once it is unloaded, and record the counts reached
+# for the summary (robust-summary.sh).  Source after lib/tap.sh,
+# lib/modules.sh and lib/nodes.sh, from selftests/.
+#
+# Drivers: testdrv (the core's test driver, a platform device), board
+# (vlife-board with the I2C sensor and the platform bridge), usbcam (the
+# USB camera on the hw/usb emulator).
+
+rb_top=$(cd .. && pwd)
+rb_bins=$rb_top/build/selftests
+rb_ctl=$rb_top/hw/usb/usbcam-ctl.sh
+rb_counts=/tmp/vlife-robust/counts
+rb_failed=0
+rb_kernel=${VLIFE_KERNEL:-stock}
+mkdir -p /tmp/vlife-robust
+export VLIFE_USBCAM_RUN=/tmp/vlife-robust/emu
+[ "$rb_kernel" = debug ] && export VLIFE_USBCAM_WAIT=60
+
+# rb_record DRIVER WHAT N: one count for the summary.
+rb_record() {
+	echo "$rb_kernel $1 $2 $3" >>$rb_counts
+}
+
+# rb_now_ms: wall clock in milliseconds.
+rb_now_ms() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# rb_wait SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+rb_wait() {
+	_end=$(($(rb_now_ms) + $1 * 1000))
+	shift
+	until "$@" >/dev/null 2>&1; do
+		[ "$(rb_now_ms)" -lt $_end ] || return 1
+		sleep 0.1
+	done
+}
+
+# rb_sensor_client: the I2C client name of the board's sensor.
+rb_sensor_client() {
+	for _d in /sys/bus/i2c/drivers/vlife-sensor/*-*; do
+		[ -e "$_d" ] && echo "${_d##*/}" && return 0
+	done
+	return 1
+}
+
+# rb_usb_dev: the USB device of the emulated camera (e.g. 1-1).
+rb_usb_dev() {
+	"$rb_ctl" device 2>/dev/null
+}
+
+# rb_modules DRIVER: the driver's modules, in load order.
+rb_modules() {
+	case $1 in
+	testdrv) echo selftests/testdrv/vlife-testdrv ;;
+	board) echo hw/vlife-board drivers/i2c/vlife-sensor \
+		    drivers/platform/vlife-bridge ;;
+	usbcam) echo drivers/usb/vlife-usbcam ;;
+	esac
+}
+
+# rb_nodes_up DRIVER: whether all of the driver's nodes are there.
+rb_nodes_up() {
+	case $1 in
+	testdrv)
+		v4l_node video vlife-testdrv && media_node "vlife test device"
+		;;
+	board)
+		_c=$(rb_sensor_client) && v4l_node video vlife-bridge &&
+			v4l_node v4l-subdev "vlife-sensor $_c" &&
+			media_node "vlife camera bridge"
+		;;
+	usbcam)
+		v4l_node video vlife-usbcam
+		;;
+	esac
+}
+
+# rb_up DRIVER [PARAM=VALUE...]: load the core and the driver (parameters
+# for its last module), plug the USB camera in, wait for the nodes.
+rb_up() {
+	_drv=$1
+	shift
+	vlife_insmod core/vlife-core 2>/dev/null ||
+		[ -d /sys/module/vlife_core ] || return 1
+	for _m in $(rb_modules "$_drv"); do
+		[ -d "/sys/module/$(basename "$_m" | tr - _)" ] && continue
+		if [ "$_m" = "$(rb_modules "$_drv" | tr ' ' '\n' | tail -n 1)" ]
+		then
+			vlife_insmod "$_m" "$@" || return 1
+		else
+			vlife_insmod "$_m" || return 1
+		fi
+	done
+	if [ "$_drv" = usbcam ] && ! rb_usb_dev >/dev/null; then
+		"$rb_ctl" up >/dev/null 2>>/tmp/vlife-robust/ctl.log || return 1
+	fi
+	rb_wait 60 rb_nodes_up "$_drv"
+}
+
+# rb_down DRIVER: unplug, unload the driver's modules (not the core).
+rb_down() {
+	[ "$1" = usbcam ] && "$rb_ctl" down >/dev/null 2>&1
+	for _m in $(rb_modules "$1" | tr ' ' '\n' | tac); do
+		_n=$(basename "$_m" | tr - _)
+		[ -d "/sys/module/$_n" ] || continue
+		rmmod "$_n" || return 1
+	done
+}
+
+# rb_target DRIVER: the options that describe DRIVER to race_stress and
+# ioctl_fuzz (nodes, and the ways to pull it out), one per line.
+rb_target() {
+	echo --label
+	echo "$1"
+	case $1 in
+	testdrv)
+		printf '%s\n' --video vlife-testdrv \
+			--subdev vlife-testdrv-proc \
+			--media "vlife test device" \
+			--unbind /sys/bus/platform/drivers/vlife-testdrv:vlife-testdrv.0
+		;;
+	board)
+		_c=$(rb_sensor_client)
+		printf '%s\n' --video vlife-bridge \
+			--subdev vlife-bridge-csi2 \
+			--subdev "vlife-sensor $_c" \
+			--media "vlife camera bridge" \
+			--unbind /sys/bus/platform/drivers/vlife-bridge:vlife-bridge.0 \
+			--unbind "/sys/bus/i2c/drivers/vlife-sensor:$_c"
+		;;
+	usbcam)
+		printf '%s\n' --video vlife-usbcam \
+			--unbind "/sys/bus/usb/drivers/vlife-usbcam:$(rb_usb_dev):1.0" \
+			--unplug "$rb_ctl unplug >/dev/null" \
+			--replug "$rb_ctl replug >/dev/null"
+		;;
+	esac
+}
+
+# rb_run PROG DRIVER LOG [OPTIONS...]: run PROG on DRIVER with OPTIONS,
+# its TAP passed through (counted with the caller's cases) and kept in
+# LOG; bounded by VLIFE_ROBUST_TIMEOUT seconds (default 900).  Fails, and
+# sets rb_failed, if PROG failed or did not finish.
+rb_run() {
+	_prog=$rb_bins/$1
+	_drv=$2
+	_log=$3
+	shift 3
+	if [ ! -x "$_prog" ]; then
+		tap_fail "$_prog exists (build it on the host)"
+		return 1
+	fi
+	# the target's options have blanks: pass them one per line
+	_ifs=$IFS
+	IFS='
+'
+	# shellcheck disable=SC2046 # one option per line, by design
+	set -- $(rb_target "$_drv") "$@"
+	IFS=$_ifs
+	{
+		timeout -k 5 "${VLIFE_ROBUST_TIMEOUT:-900}" "$_prog" "$@" 2>&1
+		echo $? >"$_log.rc"
+	} | tee "$_log"
+	_rc=$(cat "$_log.rc")
+	grep -q '^# Totals: ' "$_log" ||
+		tap_fail "${_prog##*/} on $_drv ran to its end (exit $_rc)"
+	[ "$_rc" = 0 ] || rb_failed=1
+	[ "$_rc" = 0 ]
+}
+
+# rb_live_zero DRIVER: a case: once DRIVER is unloaded, the core's debugfs
+# counts no live vlife device.
+rb_live_zero() {
+	_live=$(cat /sys/kernel/debug/vlife/live 2>/dev/null)
+	tap_diag "$1: live vlife devices after unloading: ${_live:-unreadable}"
+	if [ "$_live" = 0 ]; then
+		tap_ok "$1: no vlife device left after unloading"
+	else
+		sed 's/^/# /' /sys/kernel/debug/vlife/instances 2>/dev/null
+		tap_fail "$1: no vlife device left after unloading"
+	fi
+}
+
+# rb_kmemleak WHAT: a case on the debug kernel (kmemleak): scan, wait,
+# scan again (objects freed by RCU or delayed work are not leaks), then
+# no unreferenced object may be listed (a leak found stays listed, for
+# the run's own scan at its end).  Skipped where there is no kmemleak.
+rb_kmemleak() {
+	_k=/sys/kernel/debug/kmemleak
+	if [ ! -w $_k ] || [ "${VLIFE_KMEMLEAK:-1}" = 0 ]; then
+		tap_skip "$1: kmemleak finds no leak" "no kmemleak"
+		return 0
+	fi
+	echo scan >$_k
+	sleep 6
+	echo scan >$_k
+	_n=$(grep -c '^unreferenced object' $_k)
+	tap_diag "$1: kmemleak: $_n unreferenced objects"
+	if [ "$_n" = 0 ]; then
+		tap_ok "$1: kmemleak finds no leak"
+		return 0
+	fi
+	head -n 40 $_k | sed 's/^/# /'
+	tap_fail "$1: kmemleak finds no leak"
+}
