@@ -680,6 +680,7 @@ int main(int argc, char **argv)
 	pthread_t cyc;
 	const char *h = getenv("VLIFE_HANG_MS");
 
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	st_init(&tgt);
 	for (i = 1; i < argc; i++) {
 		r = st_parse(&tgt, argv[i], argv[i + 1]);
