@@ -42,11 +42,12 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 echo "TAP version 13"
 tap_diag "ioctl fuzzer, kernel $rb_kernel, seed $seed (VLIFE_SEED replays)"
 for spec in "$@"; do
+	rb_mark
 	# shellcheck disable=SC2086 # a "driver calls seconds every" list
 	set -- $spec
 	drv=$1
-	if ! rb_up "$drv" >$logs/up-$drv.log 2>&1; then
-		sed 's/^/# /' $logs/up-$drv.log
+	if ! rb_up "$drv" >"$logs/up-$drv.log" 2>&1; then
+		sed 's/^/# /' "$logs/up-$drv.log"
 		tap_fail "$drv: up for the fuzzer"
 		rb_down "$drv"
 		continue
@@ -60,6 +61,7 @@ for spec in "$@"; do
 		"$(echo "$line" | sed -n 's/.*: \([0-9]*\) unbind cycles.*/\1/p')"
 	tap_check "$drv: unloads after the fuzzer" rb_down "$drv"
 	rb_live_zero "$drv"
+	rb_verdict "$drv" fuzz
 done
 rb_kmemleak "ioctl fuzzer"
 tap_check "vlife-core unloads" rmmod vlife_core

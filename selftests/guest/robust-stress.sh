@@ -45,11 +45,12 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 echo "TAP version 13"
 tap_diag "race stress, kernel $rb_kernel, seed $seed (VLIFE_SEED replays)"
 for spec in "$@"; do
+	rb_mark
 	# shellcheck disable=SC2086 # a "driver cycles seconds" triple
 	set -- $spec
 	drv=$1
-	if ! rb_up "$drv" >$logs/up-$drv.log 2>&1; then
-		sed 's/^/# /' $logs/up-$drv.log
+	if ! rb_up "$drv" >"$logs/up-$drv.log" 2>&1; then
+		sed 's/^/# /' "$logs/up-$drv.log"
 		tap_fail "$drv: up for the race stress"
 		rb_down "$drv"
 		continue
@@ -63,6 +64,7 @@ for spec in "$@"; do
 	rb_record "$drv" "stress calls" "${c:-0}"
 	tap_check "$drv: unloads after the stress" rb_down "$drv"
 	rb_live_zero "$drv"
+	rb_verdict "$drv" stress
 done
 rb_kmemleak "race stress"
 tap_check "vlife-core unloads" rmmod vlife_core

@@ -209,3 +209,20 @@ rb_kmemleak() {
 	head -n 40 $_k | sed 's/^/# /'
 	tap_fail "$1: kmemleak finds no leak"
 }
+
+# rb_mark: start of a driver's cases; rb_verdict DRIVER PART: record
+# whether any of them failed since (or a program run by rb_run).
+rb_mark() {
+	rb_mark_failed=$tap_failed
+	rb_mark_prog=$rb_failed
+}
+
+rb_verdict() {
+	if [ "$tap_failed" = "$rb_mark_failed" ] &&
+	   [ "$rb_failed" = "$rb_mark_prog" ]; then
+		rb_record "$1" "$2 result" ok
+	else
+		rb_record "$1" "$2 result" FAIL
+	fi
+	rb_mark
+}
