@@ -60,7 +60,7 @@ for spec in "$@"; do
 	line=$(grep '^# stress: ' "$logs/$drv.log")
 	n=$(echo "$line" | sed -n 's/.*: \([0-9]*\) cycles.*/\1/p')
 	c=$(echo "$line" | sed -n 's/.*), \([0-9]*\) calls.*/\1/p')
-	rb_record "$drv" "unbind cycles" "${n:-0}"
+	rb_record "$drv" "stress unbind cycles" "${n:-0}"
 	rb_record "$drv" "stress calls" "${c:-0}"
 	tap_check "$drv: unloads after the stress" rb_down "$drv"
 	rb_live_zero "$drv"

@@ -1,0 +1,131 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Fault injection on the debug kernel (CONFIG_FAILSLAB,
+# CONFIG_FAIL_PAGE_ALLOC, /proc/thread-self/fail-nth): for each vlife
+# driver's probe (a sysfs bind written by the injecting thread: the test
+# driver; the sensor, with the bridge bound, so the graph completes in its
+# probe; the bridge, with the sensor bound; the USB camera's interface),
+# and for open, REQBUFS and STREAMON on each video node, the n-th
+# allocation fails, for n = 1, 2, ... until the operation completes
+# without reaching the n-th (selftests/stress/fail_nth.py): every
+# allocation site on its path has failed once.  Each attempt must leave
+# the device unbound (or the file usable); then the device binds and
+# streams, the driver unloads, no vlife device is left, kmemleak finds
+# nothing and the kernel log stays clean (run-vm's scan).
+#
+# Bounded: VLIFE_FAULT_MAX (default 3000) attempts and VLIFE_FAULT_SECONDS
+# (default 150) per operation.  Skipped where the kernel has no fail-nth
+# (Debian's).
+cd "$(dirname "$0")/.." || exit 1
+# shellcheck source=selftests/lib/tap.sh
+. lib/tap.sh
+# shellcheck source=selftests/lib/modules.sh
+. lib/modules.sh
+# shellcheck source=selftests/lib/nodes.sh
+. lib/nodes.sh
+# shellcheck source=selftests/stress/robust.sh
+. stress/robust.sh
+
+logs=/tmp/vlife-robust/faults
+max=${VLIFE_FAULT_MAX:-3000}
+secs=${VLIFE_FAULT_SECONDS:-150}
+mkdir -p $logs
+dbg=/sys/kernel/debug
+
+echo "TAP version 13"
+if [ ! -e /proc/thread-self/fail-nth ] || [ ! -d $dbg/failslab ]; then
+	tap_skip "fault injection" "no fail-nth or failslab in this kernel"
+	echo "1..$tap_n"
+	exit 0
+fi
+# every allocation counts, sleeping ones and single pages too; quietly
+for f in failslab fail_page_alloc; do
+	[ -d $dbg/$f ] || continue
+	echo N >$dbg/$f/ignore-gfp-wait
+	echo 0 >$dbg/$f/verbose
+done
+[ -d $dbg/fail_page_alloc ] && echo 0 >$dbg/fail_page_alloc/min-order
+
+# inject LABEL ARGS...: one fail_nth.py run as a case; the counts recorded.
+inject() {
+	_label=$1
+	shift
+	timeout -k 5 $((secs + 120)) python3 stress/fail_nth.py "$_label" \
+		"$max" "$secs" "$@" >"$logs/$_label.log" 2>&1
+	_rc=$?
+	cat "$logs/$_label.log"
+	_line=$(grep '^# fail-nth: ' "$logs/$_label.log")
+	_n=$(echo "$_line" | sed -n 's/.*: \([0-9]*\) faults injected.*/\1/p')
+	rb_record "${_label%% *}" "faults injected" "${_n:-0}"
+	if [ $_rc = 0 ] && [ -n "$_n" ]; then
+		tap_ok "$_label: $_n allocations failed in turn, each attempt left a usable state"
+	else
+		tap_fail "$_label: $_n allocations failed in turn, each attempt left a usable state (exit $_rc)"
+	fi
+}
+
+# unbound_inject DRIVER LABEL DRVDIR DEV: unbind DEV, fail its probe, and
+# check it is bound at the end.
+unbound_inject() {
+	echo "$4" >"$3/unbind"
+	inject "$1 probe ($2)" bind "$3" "$4"
+	[ -e "$3/$4" ] || echo "$4" >"$3/bind" 2>/dev/null
+	if rb_wait 60 rb_nodes_up "$1"; then
+		tap_ok "$1: bound again after the faults ($2)"
+	else
+		tap_fail "$1: bound again after the faults ($2)"
+	fi
+}
+
+# node_inject DRIVER NODE: open, REQBUFS and STREAMON.
+node_inject() {
+	for _op in open reqbufs streamon; do
+		inject "$1 $_op" "$_op" "$2"
+	done
+}
+
+for drv in testdrv board usbcam; do
+	rb_mark
+	if ! rb_up "$drv" >"$logs/up-$drv.log" 2>&1; then
+		sed 's/^/# /' "$logs/up-$drv.log"
+		tap_fail "$drv: up for the fault injection"
+		rb_down "$drv"
+		continue
+	fi
+	case $drv in
+	testdrv)
+		unbound_inject testdrv platform \
+			/sys/bus/platform/drivers/vlife-testdrv vlife-testdrv.0
+		node_inject testdrv "$(v4l_node video vlife-testdrv)"
+		;;
+	board)
+		unbound_inject board "sensor, I2C" \
+			/sys/bus/i2c/drivers/vlife-sensor "$(rb_sensor_client)"
+		unbound_inject board "bridge, platform" \
+			/sys/bus/platform/drivers/vlife-bridge vlife-bridge.0
+		node_inject board "$(v4l_node video vlife-bridge)"
+		;;
+	usbcam)
+		unbound_inject usbcam "USB interface" \
+			/sys/bus/usb/drivers/vlife-usbcam "$(rb_usb_dev):1.0"
+		node_inject usbcam "$(v4l_node video vlife-usbcam)"
+		;;
+	esac
+	node=$(v4l_node video "$( [ $drv = board ] && echo vlife-bridge ||
+				  echo "vlife-$drv")")
+	if timeout 60 v4l2-ctl -d "$node" --stream-mmap --stream-count=3 \
+		>$logs/stream-$drv.log 2>&1; then
+		tap_ok "$drv: streams after the faults"
+	else
+		tail -n 3 $logs/stream-$drv.log | sed 's/^/# /'
+		tap_fail "$drv: streams after the faults"
+	fi
+	tap_check "$drv: unloads after the faults" rb_down "$drv"
+	rb_live_zero "$drv"
+	rb_verdict "$drv" faults
+done
+rb_kmemleak "fault injection"
+tap_check "vlife-core unloads" rmmod vlife_core
+echo "1..$tap_n"
+tap_done
