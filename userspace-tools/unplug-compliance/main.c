@@ -122,6 +122,9 @@ static const char help[] =
 "SEE ALSO\n"
 "    v4l2-compliance(1), docs/unplug-compliance.rst, docs/lifetime.rst\n";
 
+/* Set when the device could not be bound again: nothing more can run. */
+static bool lost;
+
 /* Results kept for the totals and the JSON file. */
 struct result {
 	const struct uc_scenario *s;
@@ -265,16 +268,21 @@ static int wait_child(pid_t pid, double deadline_ms)
 	return -1;
 }
 
-/* The bind that restores the device after a killed scenario, bounded. */
-static int restore_binding(void)
+/*
+ * Bind the device again after a scenario that could not (killed, or a
+ * thread of its still blocked), in a child, bounded.
+ */
+static int restore_binding(struct uc_target *t)
 {
 	pid_t pid = fork();
 
 	if (pid == 0)
-		_exit(uc_ensure_bound(&opt.t) ? 1 : 0);
+		_exit(uc_ensure_bound(t) ? 1 : 0);
 	if (pid < 0)
 		return -1;
-	return wait_child(pid, now_ms() + opt.timeout_s * 1000.0) ? -1 : 0;
+	if (wait_child(pid, now_ms() + opt.timeout_s * 1000.0))
+		return -1;
+	return uc_find_node(t);
 }
 
 /* Print @text's lines indented, as v4l2-compliance prints its details. */
@@ -325,8 +333,11 @@ static int run_one(struct result *res, int kmsg, unsigned int n)
 		uc_set(c, UC_FAIL, "watchdog: not finished after %d s, %s",
 		       opt.timeout_s, w > 0 ? "killed" :
 		       "and cannot be killed (stuck in the kernel)");
-	if (w > 0 && restore_binding())
+	if (w >= 0 && !c->t.gone && uc_find_node(&c->t) &&
+	    restore_binding(&c->t)) {
 		uc_set(c, UC_FAIL, "could not bind the device again");
+		lost = true;
+	}
 	res->ms = now_ms() - t0;
 	if (uc_kmsg_scan(kmsg, c->report, sizeof(c->report))) {
 		uc_set(c, UC_FAIL, "kernel report: %.*s",
@@ -527,9 +538,10 @@ int main(int argc, char **argv)
 	header();
 	n = plan(res);
 	for (i = 0; i < n; i++) {
-		if (stuck) {
-			printf("\ttest %s: FAIL (not run: a scenario hung)\n",
-			       res[i].s->name);
+		if (stuck || lost) {
+			printf("\ttest %s: FAIL (not run: %s)\n",
+			       res[i].s->name, stuck ? "a scenario hung" :
+			       "the device is not bound");
 			res[i].r = UC_FAIL;
 			continue;
 		}

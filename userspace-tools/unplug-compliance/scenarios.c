@@ -57,6 +57,7 @@ static struct {
 	struct vq q2;		/* a file opened after a rebind */
 	int extra[MAX_FDS];
 	int dmabuf;
+	bool stuck;		/* a waiter thread was never woken */
 	void *dmamap;
 	size_t dmalen;
 	struct v4l2_capability cap;
@@ -273,6 +274,23 @@ static void node_dir(const struct uc_target *t, const char *node, char *p,
 		 "/sys/class/video4linux/%s", node);
 }
 
+/*
+ * The node's device: its "device" link (video4linux), or the directory
+ * its own sysfs directory is in (a media devnode has no link): 0 or -1.
+ */
+static int node_device(const char *dir, char *out)
+{
+	char p[PATH_MAX + 16];
+
+	snprintf(p, sizeof(p), "%s/device", dir);
+	if (realpath(p, out))
+		return 0;
+	if (!realpath(dir, out))
+		return -1;
+	*strrchr(out, '/') = 0;
+	return 0;
+}
+
 /* Whether the sysfs node @node is @t's node (same name, index, device). */
 static bool node_matches(const struct uc_target *t, const char *node)
 {
@@ -291,8 +309,7 @@ static bool node_matches(const struct uc_target *t, const char *node)
 	}
 	if (t->replug_cmd)	/* a replugged device is a new device */
 		return true;
-	snprintf(p, sizeof(p), "%s/device", d);
-	return realpath(p, s) && !strcmp(s, t->devpath);
+	return !node_device(d, p) && !strcmp(p, t->devpath);
 }
 
 /* Find @t's node in sysfs and /dev, update path and node: 0 or -ENOENT. */
@@ -546,8 +563,7 @@ int uc_target_init(struct uc_target *t, enum uc_kind kind, const char *path,
 	snprintf(p, sizeof(p), "%s/index", d);
 	t->index = kind == UC_VIDEO && !read_line(p, s, sizeof(s)) ?
 		atoi(s) : 0;
-	snprintf(p, sizeof(p), "%s/device", d);
-	if (!realpath(p, t->devpath)) {
+	if (node_device(d, t->devpath)) {
 		snprintf(err, size, "%s: no device in sysfs", path);
 		return -ENOENT;
 	}
@@ -1177,6 +1193,7 @@ static void blocked_unbind(struct uc_ctx *c, int fd, enum wait_kind kind)
 	if (pthread_timedjoin_np(th, NULL, &dl)) {
 		thread_state(w->tid, &state, wchan, sizeof(wchan));
 		record(c, wait_names[kind], 0, ETIMEDOUT);
+		st.stuck = true;
 		uc_set(c, UC_FAIL, "%s still blocked after %d ms (%c, %s)",
 		       wait_names[kind], c->t.wake_max_ms, state, wchan);
 		pthread_detach(th);
@@ -1586,6 +1603,11 @@ void uc_run(const struct uc_scenario *s, struct uc_ctx *c)
 	release_all();
 	if (c->t.gone)
 		return;
+	if (st.stuck) {
+		/* its file may keep the device from binding (uvcvideo) */
+		uc_log(c, "not bound again here: a thread is still blocked");
+		return;
+	}
 	ret = uc_ensure_bound(&c->t);
 	need(c, !ret, "could not bind %s again: %s", c->t.devname,
 	     strerror(-ret));

@@ -9,10 +9,12 @@
  * scenario).  Only libc and the kernel UAPI headers are used.
  *
  * A scenario runs in the calling process, leaves the device bound and
- * closes everything it opened (uc_run()).  Every wait is bounded, but a
- * call the kernel never returns from cannot be: run scenarios in a child
- * process (as both front ends do) so that a bad driver costs one
- * scenario, not the run.
+ * closes everything it opened (uc_run()); but when a thread it blocked is
+ * never woken, the device is left for the caller to bind once the
+ * process has ended (its file, held by the thread, may prevent it).
+ * Every wait is bounded, but a call the kernel never returns from cannot
+ * be: run scenarios in a child process (as both front ends do) so that a
+ * bad driver costs one scenario, not the run.
  */
 #ifndef UC_SCENARIOS_H
 #define UC_SCENARIOS_H
