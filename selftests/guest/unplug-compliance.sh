@@ -220,7 +220,8 @@ elif vlife_insmod drivers/usb/vlife-usbcam >$logs/insmod.log 2>&1 &&
 	wait_for 60 cap_node vlife-usbcam
 	vlife usbcam-unplug -d "$(cap_node vlife-usbcam)" \
 		--unplug "$ctl unplug >/dev/null" \
-		--replug "$ctl replug >/dev/null" --unbind-warn 5000 \
+		--replug "$ctl replug >/dev/null" --unbind-max 15000 \
+		--unbind-warn 10000 \
 		-s s2_idle_fd_enodev -s s4_blocked_dqbuf \
 		-s s7_rebind_with_old_fd
 	"$ctl" down >/dev/null 2>&1

@@ -393,7 +393,11 @@ static int setup(struct uc_target *t)
 	return t->setup_cmd ? run_cmd(t->setup_cmd) : 0;
 }
 
-/* Bind the device if its node is missing: 0 or -errno. */
+/*
+ * Bind the device if its node is missing: 0 or -errno.  A device bound
+ * without its node (uvcvideo when an old file kept its streaming
+ * interface claimed) is unbound and bound again.
+ */
 int uc_ensure_bound(struct uc_target *t)
 {
 	int ret;
@@ -409,6 +413,9 @@ int uc_ensure_bound(struct uc_target *t)
 	if (ret)
 		return ret;
 	ret = wait_node(t);
+	if (ret && !t->replug_cmd && dev_bound(t) &&
+	    !drv_write(t, "unbind") && !drv_write(t, "bind"))
+		ret = wait_node(t);
 	return ret ? ret : setup(t);
 }
 
@@ -1192,7 +1199,7 @@ static void blocked_unbind(struct uc_ctx *c, int fd, enum wait_kind kind)
 	}
 	if (pthread_timedjoin_np(th, NULL, &dl)) {
 		thread_state(w->tid, &state, wchan, sizeof(wchan));
-		record(c, wait_names[kind], 0, ETIMEDOUT);
+		record(c, wait_names[kind], -1, ETIMEDOUT);
 		st.stuck = true;
 		uc_set(c, UC_FAIL, "%s still blocked after %d ms (%c, %s)",
 		       wait_names[kind], c->t.wake_max_ms, state, wchan);
