@@ -177,8 +177,8 @@ if vlife_insmod selftests/testdrv/vlife-testdrv >$logs/insmod.log 2>&1 &&
    media=$(media_node "vlife test device"); then
 	# shellcheck disable=SC2086
 	vlife testdrv-video -d "$video" $video_set
-	vlife testdrv-media -m "$(media_node "vlife test device")"
-	vlife testdrv-subdev -u "$(v4l_node v4l-subdev vlife-testdrv-proc)"
+	vlife testdrv-media -m "$media"
+	vlife testdrv-subdev -u "$subdev"
 else
 	sed 's/^/# /' $logs/insmod.log
 	tap_fail "vlife-testdrv loads, its nodes found"
@@ -257,13 +257,13 @@ if [ $peers = 1 ]; then
 	rmmod uvcvideo 2>/dev/null
 fi
 rmmod vhci_hcd usbip_core 2>/dev/null
-if [ $vimc = 1 ] && modprobe vimc 2>/dev/null &&
+if [ "$vimc" = 1 ] && modprobe vimc 2>/dev/null &&
    wait_for 30 v4l_node video "Raw Capture 0"; then
 	peer vimc-video -d "$(v4l_node video "Raw Capture 0")"
 	peer vimc-media -m "$(media_node "VIMC MDEV")"
 	peer vimc-sensor -u "$(v4l_node v4l-subdev "Sensor A")"
 	# vimc stays loaded, as vivid does: its platform device is static
-elif [ $vimc = 1 ]; then
+elif [ "$vimc" = 1 ]; then
 	tap_skip "peer report: vimc" "no vimc in this kernel"
 fi
 
