@@ -173,12 +173,15 @@ tap_check "vlife-core loads" vlife_insmod core/vlife-core
 tap_diag "--- test driver (at $(($(date +%s) - start_s)) s)"
 if vlife_insmod selftests/testdrv/vlife-testdrv >$logs/insmod.log 2>&1 &&
    video=$(v4l_node video vlife-testdrv) &&
-   subdev=$(v4l_node v4l-subdev vlife-testdrv-proc) &&
-   media=$(media_node "vlife test device"); then
+   v4l_node v4l-subdev vlife-testdrv-proc >/dev/null &&
+   media_node "vlife test device" >/dev/null; then
+	# Each node is looked up right before its run: a rebind may give
+	# a node a new number (the debug kernel releases minors late).
 	# shellcheck disable=SC2086
 	vlife testdrv-video -d "$video" $video_set
-	vlife testdrv-media -m "$media"
-	vlife testdrv-subdev -u "$subdev"
+	vlife testdrv-media -m "$(media_node "vlife test device")"
+	wait_for 30 v4l_node v4l-subdev vlife-testdrv-proc
+	vlife testdrv-subdev -u "$(v4l_node v4l-subdev vlife-testdrv-proc)"
 else
 	sed 's/^/# /' $logs/insmod.log
 	tap_fail "vlife-testdrv loads, its nodes found"
