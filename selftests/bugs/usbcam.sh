@@ -48,6 +48,13 @@ esac
 # shellcheck disable=SC2086 # one word or none
 tap_plan $(($(echo $cases | wc -w) + 1))
 
+# released USB: the debug kernel (DEBUG_KOBJECT_RELEASE) logged the
+# release of USB device USB's kobject; elsewhere the free is at once.
+released() {
+	[ "${VLIFE_KERNEL:-stock}" != debug ] ||
+		dmesg | grep -q "kobject: '$1' (.*kobject_release"
+}
+
 # scenario NAME: the steps that trip bug=NAME, on the plugged camera.
 scenario() {
 	case $1 in
@@ -68,8 +75,13 @@ scenario() {
 			>/dev/null 2>&1 &
 		_reader=$!
 		sleep 2
+		_usb=$("$ctl" device)
 		"$ctl" unplug
-		sleep 3		# DEBUG_KOBJECT_RELEASE delays the device's free
+		# The usb_device must be freed before the close: the debug
+		# kernel's DEBUG_KOBJECT_RELEASE frees it 1 to 4 s after its
+		# last put, which it logs.
+		wait_for 60 released "$_usb"
+		sleep 5
 		kill -KILL $_reader
 		wait $_reader
 		sleep 1
