@@ -34,6 +34,8 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 # shellcheck source=selftests/lib/nodes.sh
 . lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 
 top=$(cd .. && pwd)
 tool=$top/build/unplug-compliance/vlife-unplug-compliance
@@ -58,10 +60,6 @@ fi
 export VLIFE_USBCAM_WAIT=60
 runs=
 start_s=$(date +%s)
-
-now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
 
 # uc LABEL ARG...: run the tool, its output in $logs/LABEL.log, its JSON
 # in $logs/LABEL.json, "SCENARIO RESULT" lines in $logs/LABEL.res; sets
@@ -114,42 +112,6 @@ peer() {
 	fi
 }
 
-# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
-wait_for() {
-	_end=$(($(now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
-}
-
-# prefix_node PREFIX NAME: a node whose name starts with NAME.
-prefix_node() {
-	for _d in /sys/class/video4linux/"$1"*; do
-		case $(cat "$_d/name" 2>/dev/null) in
-		"$2"*)
-			echo "/dev/${_d##*/}"
-			return 0
-			;;
-		esac
-	done
-	return 1
-}
-
-# cap_node DRIVER: the capture node (index 0) of DRIVER's device.
-cap_node() {
-	for _d in /sys/class/video4linux/video*; do
-		[ "$(cat "$_d/index" 2>/dev/null)" = 0 ] || continue
-		_drv=$(readlink "$_d/device/driver" 2>/dev/null)
-		if [ "${_drv##*/}" = "$1" ]; then
-			echo "/dev/${_d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # unload MODULE...: rmmod, retried while a released node still holds it.
 unload() {
 	_t0=$(now_ms)
@@ -195,14 +157,14 @@ model="vlife camera bridge"
 if vlife_insmod hw/vlife-board >$logs/insmod.log 2>&1 &&
    vlife_insmod drivers/i2c/vlife-sensor >>$logs/insmod.log 2>&1 &&
    vlife_insmod drivers/platform/vlife-bridge >>$logs/insmod.log 2>&1 &&
-   wait_for 30 prefix_node v4l-subdev vlife-sensor &&
+   wait_for 30 v4l_node v4l-subdev 'vlife-sensor*' &&
    wait_for 30 v4l_node video vlife-bridge; then
 	# shellcheck disable=SC2086
 	vlife bridge-video -d "$(v4l_node video vlife-bridge)" $video_set
 	vlife bridge-media -m "$(media_node "$model")"
 	vlife bridge-csi2 -u "$(v4l_node v4l-subdev vlife-bridge-csi2)"
-	wait_for 30 prefix_node v4l-subdev vlife-sensor
-	vlife sensor -u "$(prefix_node v4l-subdev vlife-sensor)"
+	wait_for 30 v4l_node v4l-subdev 'vlife-sensor*'
+	vlife sensor -u "$(v4l_node v4l-subdev 'vlife-sensor*')"
 else
 	sed 's/^/# /' $logs/insmod.log
 	tap_fail "the camera board loads, its nodes found"

@@ -121,20 +121,6 @@ vivid_hdmi() {
 		v4l2-ctl -d "$1" -v "width=$2,height=$3,pixelformat=YUYV"
 }
 
-# usb_node DRIVER: the /dev path of the capture node (index 0; uvcvideo
-# also has a metadata node of the same name) whose device DRIVER drives.
-usb_node() {
-	for _d in /sys/class/video4linux/video*; do
-		[ "$(cat "$_d/index" 2>/dev/null)" = 0 ] || continue
-		_drv=$(readlink "$_d/device/driver" 2>/dev/null)
-		if [ "${_drv##*/}" = "$1" ]; then
-			echo "/dev/${_d##*/}"
-			return 0
-		fi
-	done
-	return 1
-}
-
 # node_device NODE: "DRIVER_DIR DEVICE", the driver and the device the
 # node /dev/NAME hangs from (what a sysfs unbind names).
 node_device() {
