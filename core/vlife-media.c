@@ -97,8 +97,41 @@ int vlife_media_register(struct vlife_device *vl)
 }
 EXPORT_SYMBOL_GPL(vlife_media_register);
 
+/* Unplug step 4, first: the graph empties under its mutex. */
 void vlife_media_unregister(struct vlife_device *vl)
 {
 	if (vl->media_registered)
 		media_device_unregister(&vl->mdev);
+}
+
+/*
+ * Take the interface of @vdev (a node in another device's media graph: an
+ * async subdev's node, made by its bridge) out of that graph under the
+ * graph mutex, before the node is unregistered.  The media core's own
+ * removal, media_devnode_remove(), unlinks the interface from the graph's
+ * list without that mutex, while MEDIA_IOC_G_TOPOLOGY walks the list
+ * under it: the walk can follow a poisoned pointer (seen as a general
+ * protection fault in media_device_get_topology() while the race stress
+ * unbound a device).  Emptied here, the media core's later unlink works on
+ * an entry that points to itself.  The graph's own unregistration does
+ * the same, with the mutex, for the nodes of the device it belongs to.
+ */
+void vlife_media_detach_node(struct video_device *vdev)
+{
+	struct media_intf_devnode *devnode = vdev->intf_devnode;
+	struct media_device *mdev;
+
+	if (!devnode)
+		return;
+	mdev = devnode->intf.graph_obj.mdev;
+	if (!mdev)
+		return;
+	mutex_lock(&mdev->graph_mutex);
+	/* The graph's unregistration may have taken it out meanwhile. */
+	if (devnode->intf.graph_obj.mdev == mdev) {
+		__media_remove_intf_links(&devnode->intf);
+		list_del_init(&devnode->intf.graph_obj.list);
+		mdev->topology_version++;
+	}
+	mutex_unlock(&mdev->graph_mutex);
 }

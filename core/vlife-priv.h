@@ -10,12 +10,14 @@
 
 struct file;
 struct module;
+struct video_device;
 struct vlife_device;
 
 void vlife_managed_release(struct vlife_device *vl);
 void vlife_v4l2_wake_all(struct vlife_device *vl);
 void vlife_v4l2_unplug(struct vlife_device *vl);
 void vlife_media_unregister(struct vlife_device *vl);
+void vlife_media_detach_node(struct video_device *vdev);
 void vlife_subdev_wake_all(struct vlife_device *vl);
 void vlife_subdev_unplug(struct vlife_device *vl);
 void vlife_subdev_forget_stale_nodes(void);

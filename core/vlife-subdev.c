@@ -319,8 +319,11 @@ void vlife_subdev_unplug(struct vlife_device *vl)
 	struct vlife_subdev *vsd, *tmp;
 	LIST_HEAD(gone);
 
-	while ((vsd = vlife_subdev_take_async(vl)))
+	while ((vsd = vlife_subdev_take_async(vl))) {
+		if (vsd->sd->devnode)
+			vlife_media_detach_node(vsd->sd->devnode);
 		v4l2_async_unregister_subdev(vsd->sd);
+	}
 
 	spin_lock(&vlife_subdevs_lock);
 	list_for_each_entry_safe(vsd, tmp, &vlife_subdevs, list) {

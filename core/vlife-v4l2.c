@@ -167,7 +167,6 @@ void vlife_v4l2_unplug(struct vlife_device *vl)
 			vlife_queue_teardown(node->vdev);
 		video_unregister_device(node->vdev);
 	}
-	vlife_media_unregister(vl);
 	if (vl->v4l2_registered) {
 		v4l2_device_unregister(&vl->v4l2_dev);
 		/* Subdev nodes still open are stale now: let them go. */
