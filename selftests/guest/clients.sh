@@ -298,6 +298,7 @@ bridge_fmt() {
 echo "TAP version 13"
 section "load the drivers$([ $full = 1 ] &&
 	echo ", plug in the USB camera")"
+t_load=$(now_ms)
 if ! out=$(vlife_insmod core/vlife-core 2>&1 &&
 	   vlife_insmod selftests/testdrv/vlife-testdrv 2>&1 &&
 	   { [ $full = 0 ] ||
@@ -305,6 +306,7 @@ if ! out=$(vlife_insmod core/vlife-core 2>&1 &&
 	       vlife_insmod drivers/i2c/vlife-sensor 2>&1 &&
 	       vlife_insmod drivers/platform/vlife-bridge 2>&1 &&
 	       vlife_insmod drivers/usb/vlife-usbcam 2>&1 &&
+	       echo "modules loaded in $(($(now_ms) - t_load)) ms" &&
 	       "$top/hw/usb/usbcam-ctl.sh" up 2>&1 &&
 	       wait_for 10 unode && wait_for 10 bnode &&
 	       wait_for 10 snode && wait_for 10 cnode; }; } &&
@@ -314,6 +316,8 @@ if ! out=$(vlife_insmod core/vlife-core 2>&1 &&
 	echo "1..$tap_n"
 	exit 1
 fi
+echo "$out" | grep 'loaded in' | sed 's/^/# /'
+tap_diag "every node there $(($(now_ms) - t_load)) ms after the first insmod"
 tap_ok "the sample drivers load$([ $full = 1 ] && echo ", camera plugged in")"
 [ $full = 1 ] && usb=$("$top/hw/usb/usbcam-ctl.sh" device)
 cam_list
