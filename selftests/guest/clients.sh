@@ -242,15 +242,20 @@ ffm_forever() {
 # devices udevd has initialised (those with an entry in /run/udev/data);
 # the test guest runs no udevd, so the entries udevd would have written
 # for the V4L2 and media nodes are written here first (empty: libcamera
-# needs no property from them).
+# needs no property from them), and removed after.
 cam_list() {
 	mkdir -p /run/udev/data
+	_made=
 	for _d in /sys/class/video4linux/* /sys/bus/media/devices/*; do
 		[ -e "$_d/dev" ] || continue
-		[ -e "/run/udev/data/c$(cat "$_d/dev")" ] ||
-			: >"/run/udev/data/c$(cat "$_d/dev")"
+		_f=/run/udev/data/c$(cat "$_d/dev")
+		[ -e "$_f" ] && continue
+		: >"$_f"
+		_made="$_made $_f"
 	done
 	LIBCAMERA_LOG_LEVELS='*:DEBUG' run "cam -l" cam -l
+	# shellcheck disable=SC2086 # paths without blanks
+	[ -z "$_made" ] || rm -f $_made
 	sed 's/\x1b\[[0-9;]*m//g' "$logs/cam -l.log" >$logs/cam.log
 	grep '^[0-9]*: ' $logs/cam.log | sed 's/^/# cam camera /'
 	grep -E 'Added device|Successful match|Can not|Failed' $logs/cam.log |
