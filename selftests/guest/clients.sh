@@ -236,26 +236,33 @@ ffm_forever() {
 		-f rawvideo $logs/stream
 }
 
-# cam_list: libcamera's cam lists the cameras, once, with every sample
-# driver loaded, its debug log kept in $logs/cam.log for cam_case.
-# libcamera enumerates devices through libudev, which lists only the
-# devices udevd has initialised (those with an entry in /run/udev/data);
-# the test guest runs no udevd, so the entries udevd would have written
-# for the V4L2 and media nodes are written here first (empty: libcamera
-# needs no property from them), and removed after.
-cam_list() {
+# udev_db_add, udev_db_del: libcamera enumerates devices through libudev,
+# which lists only the devices udevd has initialised (those with an entry
+# in /run/udev/data); the test guest runs no udevd, so the entries udevd
+# would have written for the V4L2 and media nodes are written around each
+# cam run (empty: libcamera needs no property from them), and removed.
+udev_db_add() {
 	mkdir -p /run/udev/data
-	_made=
+	udev_made=
 	for _d in /sys/class/video4linux/* /sys/bus/media/devices/*; do
 		[ -e "$_d/dev" ] || continue
 		_f=/run/udev/data/c$(cat "$_d/dev")
 		[ -e "$_f" ] && continue
 		: >"$_f"
-		_made="$_made $_f"
+		udev_made="$udev_made $_f"
 	done
-	LIBCAMERA_LOG_LEVELS='*:DEBUG' run "cam -l" cam -l
+}
+udev_db_del() {
 	# shellcheck disable=SC2086 # paths without blanks
-	[ -z "$_made" ] || rm -f $_made
+	[ -z "$udev_made" ] || rm -f $udev_made
+}
+
+# cam_list: libcamera's cam lists the cameras, once, with every sample
+# driver loaded, its debug log kept in $logs/cam.log for cam_case.
+cam_list() {
+	udev_db_add
+	LIBCAMERA_LOG_LEVELS='*:DEBUG' run "cam -l" cam -l
+	udev_db_del
 	sed 's/\x1b\[[0-9;]*m//g' "$logs/cam -l.log" >$logs/cam.log
 	grep '^[0-9]*: ' $logs/cam.log | sed 's/^/# cam camera /'
 	grep -E 'Added device|Successful match|Can not|Failed' $logs/cam.log |
@@ -282,8 +289,10 @@ cam_case() {
 	_id=$(grep '^[0-9]*: ' $logs/cam.log | head -n 1 |
 	      sed 's/^\([0-9]*\):.*/\1/')
 	mkdir -p $logs/cam
+	udev_db_add
 	run "$1" cam -c "${_id:-1}" --capture=$frames \
 		--file="$logs/cam/frame-#.bin"
+	udev_db_del
 	_n=$(find $logs/cam -name 'frame-*.bin' -size +0 | wc -l)
 	tap_diag "$1: $_n frame files"
 	if [ "$_n" -ge $frames ]; then
