@@ -23,14 +23,14 @@
  * 2. it wakes every waiter (DQBUF, read, poll, DQEVENT, on video and
  *    subdev nodes) so that sections blocked in the V4L2 core leave;
  * 3. it waits for the sections still running (synchronize_srcu());
- * 4. it unregisters the media device first (which takes every entity and
- *    interface out of the graph under the graph mutex, so a concurrent
- *    MEDIA_IOC_G_TOPOLOGY never walks a half-removed node), then the
- *    subdevs it offered to a bridge (whose notifier .unbind runs then),
- *    stops streaming on every queue (the driver's stop_streaming runs,
- *    returning its buffers with %VB2_BUF_STATE_ERROR), frees the queues'
- *    buffers (mapped memory stays until munmap()), and unregisters every
- *    node and the V4L2 device.
+ * 4. it unregisters the subdevs it offered to a bridge (whose notifier
+ *    .unbind runs then), stops streaming on every queue (the driver's
+ *    stop_streaming runs, returning its buffers with
+ *    %VB2_BUF_STATE_ERROR), frees the queues' buffers (mapped memory stays
+ *    until munmap()), unregisters the media device (which takes every
+ *    entity and interface out of the graph under the graph mutex, so a
+ *    concurrent MEDIA_IOC_G_TOPOLOGY never walks a half-removed node),
+ *    then every node and the V4L2 device.
  *
  * Each instance has its own SRCU domain: a DQBUF blocked in one device's
  * gate never delays the unplug of another.
@@ -105,7 +105,6 @@ void vlife_dev_unplug(struct vlife_device *vl)
 	vlife_v4l2_wake_all(vl);
 	vlife_subdev_wake_all(vl);
 	synchronize_srcu(&vl->srcu);
-	vlife_media_unregister(vl);
 	vlife_subdev_unplug(vl);
 	vlife_v4l2_unplug(vl);
 }

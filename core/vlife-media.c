@@ -97,7 +97,7 @@ int vlife_media_register(struct vlife_device *vl)
 }
 EXPORT_SYMBOL_GPL(vlife_media_register);
 
-/* Unplug step 4, first: the graph empties under its mutex. */
+/* Unplug step 4, streams stopped: the graph empties under its mutex. */
 void vlife_media_unregister(struct vlife_device *vl)
 {
 	if (vl->media_registered)

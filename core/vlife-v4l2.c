@@ -162,11 +162,13 @@ void vlife_v4l2_unplug(struct vlife_device *vl)
 {
 	struct vlife_node *node;
 
-	list_for_each_entry_reverse(node, &vl->nodes, list) {
+	/* Streams stop while the graph is whole: stop_streaming may need it. */
+	list_for_each_entry_reverse(node, &vl->nodes, list)
 		if (node->vdev->queue)
 			vlife_queue_teardown(node->vdev);
+	vlife_media_unregister(vl);
+	list_for_each_entry_reverse(node, &vl->nodes, list)
 		video_unregister_device(node->vdev);
-	}
 	if (vl->v4l2_registered) {
 		v4l2_device_unregister(&vl->v4l2_dev);
 		/* Subdev nodes still open are stale now: let them go. */
