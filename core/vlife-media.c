@@ -19,12 +19,73 @@
  * still unregister their entities from it.  The media node holds a
  * reference from registration until its last file is closed, so a media
  * ioctl that raced with the unplug never sees freed memory.
- * vlife_dev_unplug() unregisters it (the media node's files then get -EIO
- * from the media core), and media_device_cleanup() runs as a managed
- * action.  Whatever a media ioctl reads must be in the media device
- * itself: the driver's name is copied there at init, as the parent's
- * driver is gone after the unplug.
+ * Its ioctls pass the unplug gate, as every other file operation does:
+ * the media core checks that the node is registered before an ioctl, but
+ * nothing keeps the unregistration from running while the ioctl does (it
+ * clears the node's media_dev pointer the ioctl reads).  Once unplugged,
+ * a media ioctl fails with -ENODEV, and with -EIO from the media core once
+ * vlife_dev_unplug() has unregistered the node; media_device_cleanup()
+ * runs as a managed action.  Whatever a media ioctl reads must be in the
+ * media device itself: the driver's name is copied there at init, as the
+ * parent's driver is gone after the unplug.
  */
+
+/* The media core's own file operations, wrapped below (not exported). */
+static const struct media_file_operations *vlife_media_core_fops;
+
+static long vlife_media_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	struct media_devnode *devnode = media_devnode_data(filp);
+	struct vlife_device *vl = dev_get_drvdata(&devnode->dev);
+	long ret;
+	int idx;
+
+	if (!vlife_dev_enter(vl, &idx))
+		return -ENODEV;
+	ret = vlife_media_core_fops->ioctl(filp, cmd, arg);
+	vlife_dev_exit(vl, idx);
+	return ret;
+}
+
+#ifdef CONFIG_COMPAT
+static long vlife_media_compat_ioctl(struct file *filp, unsigned int cmd,
+				     unsigned long arg)
+{
+	struct media_devnode *devnode = media_devnode_data(filp);
+	struct vlife_device *vl = dev_get_drvdata(&devnode->dev);
+	long ret;
+	int idx;
+
+	if (!vlife_dev_enter(vl, &idx))
+		return -ENODEV;
+	ret = vlife_media_core_fops->compat_ioctl(filp, cmd, arg);
+	vlife_dev_exit(vl, idx);
+	return ret;
+}
+#endif
+
+static int vlife_media_open(struct file *filp)
+{
+	return vlife_media_core_fops->open ?
+		vlife_media_core_fops->open(filp) : 0;
+}
+
+static int vlife_media_release(struct file *filp)
+{
+	return vlife_media_core_fops->release ?
+		vlife_media_core_fops->release(filp) : 0;
+}
+
+static const struct media_file_operations vlife_media_fops = {
+	.owner = THIS_MODULE,
+	.open = vlife_media_open,
+	.ioctl = vlife_media_ioctl,
+#ifdef CONFIG_COMPAT
+	.compat_ioctl = vlife_media_compat_ioctl,
+#endif
+	.release = vlife_media_release,
+};
 
 /* The media node's device is released: its last file is closed. */
 static void vlife_media_devnode_release(struct media_devnode *devnode)
@@ -92,6 +153,14 @@ int vlife_media_register(struct vlife_device *vl)
 	vlife_dev_get(vl, VLIFE_REF_MEDIA);
 	dev_set_drvdata(&vl->mdev.devnode->dev, vl);
 	vl->mdev.devnode->release = vlife_media_devnode_release;
+	/*
+	 * The node's ioctls through the gate.  The media core reads fops at
+	 * each call, so files already open switch too; an ioctl that began
+	 * before this line runs during probe, when nothing can unplug.
+	 */
+	if (!vlife_media_core_fops)
+		vlife_media_core_fops = vl->mdev.devnode->fops;
+	vl->mdev.devnode->fops = &vlife_media_fops;
 	vl->media_registered = true;
 	return 0;
 }
