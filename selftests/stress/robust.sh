@@ -187,29 +187,6 @@ rb_live_zero() {
 	fi
 }
 
-# rb_kmemleak WHAT: a case on the debug kernel (kmemleak): scan, wait,
-# scan again (objects freed by RCU or delayed work are not leaks), then
-# no unreferenced object may be listed (a leak found stays listed, for
-# the run's own scan at its end).  Skipped where there is no kmemleak.
-rb_kmemleak() {
-	_k=/sys/kernel/debug/kmemleak
-	if [ ! -w $_k ] || [ "${VLIFE_KMEMLEAK:-1}" = 0 ]; then
-		tap_skip "$1: kmemleak finds no leak" "no kmemleak"
-		return 0
-	fi
-	echo scan >$_k
-	sleep 6
-	echo scan >$_k
-	_n=$(grep -c '^unreferenced object' $_k)
-	tap_diag "$1: kmemleak: $_n unreferenced objects"
-	if [ "$_n" = 0 ]; then
-		tap_ok "$1: kmemleak finds no leak"
-		return 0
-	fi
-	head -n 40 $_k | sed 's/^/# /'
-	tap_fail "$1: kmemleak finds no leak"
-}
-
 # rb_mark: start of a driver's cases; rb_verdict DRIVER PART: record
 # whether any of them failed since (or a program run by rb_run).
 rb_mark() {
