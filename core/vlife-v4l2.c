@@ -88,6 +88,41 @@ static void vlife_video_release(struct video_device *vdev)
 }
 
 /**
+ * vlife_node_in_graph() - whether a node just registered is in the graph
+ * @vdev: the node, registered by video_register_device()
+ *
+ * The V4L2 core (6.1) returns 0 from video_register_device() when it
+ * failed to add the node to the media graph (an allocation failed), with
+ * &video_device.intf_devnode NULL, or freed when creating the interface
+ * link failed; the node's release would then follow that pointer, and a
+ * link to the node's entity hits the media core's BUG_ON() (both found by
+ * fault injection on probe).  Such a node is taken out of the graph's
+ * teardown (its release skips it for memory-to-memory nodes, which have
+ * none) and the caller fails; vlife_dev_unplug() unregisters the node.
+ * (Subdev nodes cannot be helped here: the V4L2 core links them to the
+ * missing interface before returning.)
+ *
+ * Return: true if it is in the graph, or there is no graph.
+ */
+static bool vlife_node_in_graph(struct video_device *vdev)
+{
+	bool in;
+
+	if (!vdev->v4l2_dev->mdev || vdev->vfl_dir == VFL_DIR_M2M)
+		return true;
+	/* the entity goes when the interface or its link fails */
+	if (vdev->entity.function != MEDIA_ENT_F_UNKNOWN)
+		in = vdev->entity.graph_obj.mdev;
+	else
+		in = vdev->intf_devnode;
+	if (!in) {
+		vdev->intf_devnode = NULL;
+		vdev->vfl_dir = VFL_DIR_M2M;
+	}
+	return in;
+}
+
+/**
  * vlife_video_register() - register a video node owned by a vlife device
  * @vl: the vlife device, with its V4L2 device registered
  * @vdev: the node, embedded in the driver's vlife-allocated state, with
@@ -118,7 +153,7 @@ int vlife_video_register(struct vlife_device *vl, struct video_device *vdev,
 	}
 	node->vdev = vdev;
 	list_add_tail(&node->list, &vl->nodes);
-	return 0;
+	return vlife_node_in_graph(vdev) ? 0 : -ENOMEM;
 }
 EXPORT_SYMBOL_GPL(vlife_video_register);
 
