@@ -4,7 +4,7 @@
  * the device is pulled out and put back again and again.
  *
  *   race_stress TARGET [--fds N] [--threads N] [--cycles N] [--seconds S]
- *               [--calls N] [--long]
+ *               [--calls N] [--long] [--blocking]
  *
  * TARGET is described in stress.h (nodes by name, how to pull the device
  * out).  --fds files are open on each node (reopened at random), each
@@ -22,6 +22,11 @@
  * (default 60000).  Each unbind and bind must succeed, and the nodes must
  * come back.  The run stops at --cycles cycles, --calls calls or
  * --seconds, whichever comes first; --long multiplies all three by 20.
+ *
+ * With --blocking, the first file of each video node is opened without
+ * O_NONBLOCK: its DQBUF and DQEVENT wait, and an unplug must wake them
+ * (the unplug contract), or the hang check fails; one more pull-out at
+ * the end wakes the calls still waiting.
  *
  * The seed is printed; VLIFE_SEED=N (or --seed N) replays each thread's
  * sequence of calls (the interleaving is the scheduler's).  Output is
@@ -74,6 +79,7 @@ struct slot {
 	pthread_mutex_t maps_lock;
 	const struct st_node *node;
 	int fd;			/* -1 while the node is missing */
+	int flags;		/* O_NONBLOCK, or 0 (--blocking) */
 	void *map[MAX_MAPS];	/* mappings, kept across reopen */
 	size_t len[MAX_MAPS];
 };
@@ -337,7 +343,7 @@ static void reopen(struct worker *w)
 		close(s->fd);
 	w->call_op = OP_REOPEN;
 	w->call_start = st_now_ms();
-	fd = st_open(s->node, O_NONBLOCK);
+	fd = st_open(s->node, s->flags);
 	count(&calls[OP_REOPEN]);
 	w->call_start = 0;
 	/* the node may be gone (ENOENT) or going (ENODEV, ENXIO) */
@@ -639,6 +645,7 @@ static void print_counts(double ms)
 
 /* The sizes of the run, from the command line. */
 static unsigned long fds = 2, threads = 2, cycles = 20, seconds = 60;
+static bool blocking;
 
 /* A numeric option: 1 if @opt is one (its value @arg), 0 if not. */
 static int num_opt(const char *opt, const char *arg)
@@ -666,7 +673,7 @@ static void usage(void)
 	fprintf(stderr, "%s\n%s\n%s\n",
 		"race_stress --video NAME|--subdev NAME|--media MODEL...",
 		"  --unbind DRVDIR:DEV|--unplug CMD --replug CMD [--label L]",
-		"  [--fds N] [--threads N] [--cycles N] [--calls N] [--seconds S] [--long] [--seed N]");
+		"  [--fds N] [--threads N] [--cycles N] [--calls N] [--seconds S] [--long] [--blocking] [--seed N]");
 	exit(KSFT_FAIL);
 }
 
@@ -686,9 +693,12 @@ int main(int argc, char **argv)
 		r = st_parse(&tgt, argv[i], argv[i + 1]);
 		if (!r && !strcmp(argv[i], "--long"))
 			soak = 20;
+		else if (!r && !strcmp(argv[i], "--blocking"))
+			blocking = true;
 		else if (!r)
 			r = num_opt(argv[i], argv[i + 1]);
-		if (r < 0 || (!r && strcmp(argv[i], "--long")))
+		if (r < 0 || (!r && strcmp(argv[i], "--long") &&
+			      strcmp(argv[i], "--blocking")))
 			usage();
 		i += r;
 	}
@@ -722,6 +732,8 @@ int main(int argc, char **argv)
 			pthread_mutex_init(&s->maps_lock, NULL);
 			s->node = &tgt.node[i];
 			s->fd = -1;
+			s->flags = blocking && !j && s->node->kind == ST_VIDEO ?
+				   0 : O_NONBLOCK;
 			for (k = 0; k < threads; k++) {
 				struct worker *w = &workers[nworkers];
 
@@ -750,6 +762,16 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("hung: not waiting for the threads\n");
 	}
 	__atomic_store_n(&stop, true, __ATOMIC_RELAXED);
+	/* the calls still waiting on a blocking file: an unplug wakes them */
+	if (blocking && !cycle_failures) {
+		char why[PATH_MAX + 64];
+
+		if (st_pull_out(&tgt.pull[0], why, sizeof(why)) ||
+		    st_put_back(&tgt.pull[0], why, sizeof(why))) {
+			ksft_print_msg("last pull-out: %s\n", why);
+			cycle_failures++;
+		}
+	}
 	for (i = 0; i < nworkers; i++) {
 		while (pthread_tryjoin_np(workers[i].th, NULL)) {
 			if (hung()) {
