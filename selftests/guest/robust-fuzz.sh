@@ -30,8 +30,8 @@ mkdir -p $logs
 # driver, calls, seconds, unbind every N calls; sized for the test
 # command's budget (see robust-stress.sh)
 if [ "$rb_kernel" = debug ]; then
-	set -- "testdrv 100000 15 5000" "board 100000 15 5000" \
-		"usbcam 100000 20 20000"
+	set -- "testdrv 100000 8 5000" "board 100000 8 5000" \
+		"usbcam 100000 12 20000"
 else
 	set -- "testdrv 100000 6 5000" "board 100000 6 5000" \
 		"usbcam 100000 8 20000"

@@ -33,11 +33,13 @@ logs=/tmp/vlife-robust/modload
 # CPU each under TCG: each is laid out and relocated before the kernel
 # sees the name is taken; 32 parallel loads of the test driver alone took
 # 20-42 s on Debian's kernel), 8 rmmod (each a process started from the
-# shared tree); 32 of each with VLIFE_ROBUST_LONG=1, or
-# VLIFE_ROBUST_BURST=N for the other drivers' loads.
+# shared tree); half of each on the debug kernel (274 s for these sizes);
+# 32 of each with VLIFE_ROBUST_LONG=1, or VLIFE_ROBUST_BURST=N for the
+# other drivers' loads.
 n_td=8
 n_other=4
 n_rm=8
+[ "$rb_kernel" = debug ] && n_td=4 n_other=2 n_rm=4
 [ "${VLIFE_ROBUST_LONG:-0}" = 1 ] && n_td=32 n_other=32 n_rm=32
 n_other=${VLIFE_ROBUST_BURST:-$n_other}
 rm -rf $logs

@@ -35,7 +35,7 @@ mkdir -p $logs
 # 0.15 s under this load, a board cycle 0.7 s, a USB one 5 s (unplug and
 # replug through USB/IP); the debug kernel is 5-10 times slower.
 if [ "$rb_kernel" = debug ]; then
-	set -- "testdrv 1000 20" "board 1000 25" "usbcam 1000 30"
+	set -- "testdrv 1000 12" "board 1000 15" "usbcam 1000 20"
 else
 	set -- "testdrv 1000 8" "board 1000 10" "usbcam 1000 12"
 fi
