@@ -16,7 +16,7 @@
 #
 # Bounded, for the test command's budget (see robust-stress.sh):
 # VLIFE_FAULT_MAX (default 3000) attempts and VLIFE_FAULT_SECONDS (default
-# 20; 150 with VLIFE_ROBUST_LONG=1) per operation; an operation that
+# 12; 150 with VLIFE_ROBUST_LONG=1) per operation; an operation that
 # reaches the bound records how far it got.  Skipped where the kernel has
 # no fail-nth (Debian's).
 cd "$(dirname "$0")/.." || exit 1
@@ -31,7 +31,7 @@ cd "$(dirname "$0")/.." || exit 1
 
 logs=/tmp/vlife-robust/faults
 max=${VLIFE_FAULT_MAX:-3000}
-secs=20
+secs=12
 [ "${VLIFE_ROBUST_LONG:-0}" = 1 ] && secs=150
 secs=${VLIFE_FAULT_SECONDS:-$secs}
 mkdir -p $logs
@@ -77,7 +77,14 @@ inject() {
 # this script, KASAN null-ptr-deref in media_add_link).  The fix is for
 # the vlife core to make those nodes itself; VLIFE_FAULT_SUBDEV_PROBE=1
 # runs them anyway.
+# The USB camera's probe and STREAMON send control requests through the
+# emulator's host controller, vhci_hcd, which loses an URB whose
+# GFP_ATOMIC allocation fails (vhci_tx_urb() returns without giving it
+# back): usb_kill_urb() then waits forever in the probe (found by this
+# script: hung task in usbcam_query).  Not failed by default either;
+# VLIFE_FAULT_USB_IO=1 runs them.
 subdev_probe=${VLIFE_FAULT_SUBDEV_PROBE:-0}
+usb_io=${VLIFE_FAULT_USB_IO:-0}
 
 # unbound_inject DRIVER LABEL DRVDIR DEV: unbind DEV, fail its probe, and
 # check it is bound at the end.
@@ -85,6 +92,11 @@ unbound_inject() {
 	if [ "$1" != usbcam ] && [ "$subdev_probe" != 1 ]; then
 		tap_skip "$1 probe ($2): allocations failed in turn" \
 			"the V4L2 core oopses when a subdev node's interface is not allocated (VLIFE_FAULT_SUBDEV_PROBE=1 runs it)"
+		return 0
+	fi
+	if [ "$1" = usbcam ] && [ "$usb_io" != 1 ]; then
+		tap_skip "$1 probe ($2): allocations failed in turn" \
+			"vhci_hcd loses an URB whose allocation fails (VLIFE_FAULT_USB_IO=1 runs it)"
 		return 0
 	fi
 	echo "$4" >"$3/unbind"
@@ -100,6 +112,12 @@ unbound_inject() {
 # node_inject DRIVER NODE: open, REQBUFS and STREAMON.
 node_inject() {
 	for _op in open reqbufs streamon; do
+		if [ "$1" = usbcam ] && [ $_op = streamon ] && [ "$usb_io" != 1 ]
+		then
+			tap_skip "$1 $_op: allocations failed in turn" \
+				"vhci_hcd loses an URB whose allocation fails (VLIFE_FAULT_USB_IO=1 runs it)"
+			continue
+		fi
 		inject "$1 $_op" "$_op" "$2"
 	done
 }
