@@ -33,8 +33,11 @@
 /* The media core's own file operations, wrapped below (not exported). */
 static const struct media_file_operations *vlife_media_core_fops;
 
-static long vlife_media_ioctl(struct file *filp, unsigned int cmd,
-			      unsigned long arg)
+/* @call (the media core's ioctl or compat_ioctl) inside the gate. */
+static long vlife_media_gated(struct file *filp, unsigned int cmd,
+			      unsigned long arg,
+			      long (*call)(struct file *, unsigned int,
+					   unsigned long))
 {
 	struct media_devnode *devnode = media_devnode_data(filp);
 	struct vlife_device *vl = dev_get_drvdata(&devnode->dev);
@@ -43,25 +46,23 @@ static long vlife_media_ioctl(struct file *filp, unsigned int cmd,
 
 	if (!vlife_dev_enter(vl, &idx))
 		return -ENODEV;
-	ret = vlife_media_core_fops->ioctl(filp, cmd, arg);
+	ret = call(filp, cmd, arg);
 	vlife_dev_exit(vl, idx);
 	return ret;
+}
+
+static long vlife_media_ioctl(struct file *filp, unsigned int cmd,
+			      unsigned long arg)
+{
+	return vlife_media_gated(filp, cmd, arg, vlife_media_core_fops->ioctl);
 }
 
 #ifdef CONFIG_COMPAT
 static long vlife_media_compat_ioctl(struct file *filp, unsigned int cmd,
 				     unsigned long arg)
 {
-	struct media_devnode *devnode = media_devnode_data(filp);
-	struct vlife_device *vl = dev_get_drvdata(&devnode->dev);
-	long ret;
-	int idx;
-
-	if (!vlife_dev_enter(vl, &idx))
-		return -ENODEV;
-	ret = vlife_media_core_fops->compat_ioctl(filp, cmd, arg);
-	vlife_dev_exit(vl, idx);
-	return ret;
+	return vlife_media_gated(filp, cmd, arg,
+				 vlife_media_core_fops->compat_ioctl);
 }
 #endif
 
