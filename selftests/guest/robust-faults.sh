@@ -124,12 +124,7 @@ node_inject() {
 
 for drv in testdrv board usbcam; do
 	rb_mark
-	if ! rb_up "$drv" >"$logs/up-$drv.log" 2>&1; then
-		sed 's/^/# /' "$logs/up-$drv.log"
-		tap_fail "$drv: up for the fault injection"
-		rb_down "$drv"
-		continue
-	fi
+	rb_up_for "$drv" "fault injection" || continue
 	case $drv in
 	testdrv)
 		unbound_inject testdrv platform \

@@ -47,12 +47,7 @@ for spec in "$@"; do
 	# shellcheck disable=SC2086 # a "driver calls seconds every" list
 	set -- $spec
 	drv=$1
-	if ! rb_up "$drv" >"$logs/up-$drv.log" 2>&1; then
-		sed 's/^/# /' "$logs/up-$drv.log"
-		tap_fail "$drv: up for the fuzzer"
-		rb_down "$drv"
-		continue
-	fi
+	rb_up_for "$drv" "fuzzer" || continue
 	VLIFE_SEED=$seed rb_run ioctl_fuzz "$drv" "$logs/$drv.log" \
 		--calls "$2" --seconds "$3" --every "$4" $long
 	line=$(grep '^# fuzz: ' "$logs/$drv.log" | tr '\n' ' ')

@@ -50,12 +50,7 @@ for spec in "$@"; do
 	# shellcheck disable=SC2086 # a "driver cycles seconds" triple
 	set -- $spec
 	drv=$1
-	if ! rb_up "$drv" >"$logs/up-$drv.log" 2>&1; then
-		sed 's/^/# /' "$logs/up-$drv.log"
-		tap_fail "$drv: up for the race stress"
-		rb_down "$drv"
-		continue
-	fi
+	rb_up_for "$drv" "race stress" || continue
 	VLIFE_SEED=$seed rb_run race_stress "$drv" "$logs/$drv.log" \
 		--cycles "$2" --seconds "$3" $long
 	line=$(grep '^# stress: ' "$logs/$drv.log")

@@ -103,6 +103,17 @@ rb_up() {
 	rb_wait 60 rb_nodes_up "$_drv"
 }
 
+# rb_up_for DRIVER WHAT: rb_up for the part WHAT of the suite; if it
+# fails, its log ($logs/up-DRIVER.log) is shown, a failed case reported
+# and the driver unloaded.
+rb_up_for() {
+	rb_up "$1" >"$logs/up-$1.log" 2>&1 && return 0
+	sed 's/^/# /' "$logs/up-$1.log"
+	tap_fail "$1: up for the $2"
+	rb_down "$1"
+	return 1
+}
+
 # rb_down DRIVER: unplug, unload the driver's modules (not the core).
 rb_down() {
 	[ "$1" = usbcam ] && "$rb_ctl" down >/dev/null 2>&1
