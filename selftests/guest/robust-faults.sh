@@ -26,6 +26,8 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 # shellcheck source=selftests/lib/nodes.sh
 . lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 # shellcheck source=selftests/stress/robust.sh
 . stress/robust.sh
 
@@ -102,7 +104,7 @@ unbound_inject() {
 	echo "$4" >"$3/unbind"
 	inject "$1 probe ($2)" bind "$3" "$4"
 	[ -e "$3/$4" ] || echo "$4" >"$3/bind" 2>/dev/null
-	if rb_wait 60 rb_nodes_up "$1"; then
+	if wait_for 60 rb_nodes_up "$1"; then
 		tap_ok "$1: bound again after the faults ($2)"
 	else
 		tap_fail "$1: bound again after the faults ($2)"

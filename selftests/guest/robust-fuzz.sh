@@ -22,6 +22,8 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 # shellcheck source=selftests/lib/nodes.sh
 . lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 # shellcheck source=selftests/stress/robust.sh
 . stress/robust.sh
 

@@ -24,6 +24,8 @@ cd "$(dirname "$0")/.." || exit 1
 . lib/modules.sh
 # shellcheck source=selftests/lib/nodes.sh
 . lib/nodes.sh
+# shellcheck source=selftests/lib/checks.sh
+. lib/checks.sh
 # shellcheck source=selftests/stress/robust.sh
 . stress/robust.sh
 
@@ -116,7 +118,7 @@ for drv in testdrv board usbcam; do
 	ko=$logs/$mod.ko
 	cp "$(vlife_ko "$(rb_modules $drv | tr ' ' '\n' | tail -n 1)")" "$ko"
 	cp "$(vlife_ko drivers/i2c/vlife-sensor)" $logs/vlife_sensor.ko
-	t0=$(rb_now_ms)
+	t0=$(now_ms)
 	case $drv in
 	board)
 		# the board's devices appear while the drivers' bursts run
@@ -143,7 +145,7 @@ for drv in testdrv board usbcam; do
 		burst "$drv" insmod "$ko"
 		;;
 	esac
-	ms=$(($(rb_now_ms) - t0))
+	ms=$(($(now_ms) - t0))
 	tap_diag "$drv: $ok of $n loads of $mod succeeded, in $ms ms;" \
 		"the others: $(sort $logs/$drv.err | uniq -c | tr -s ' \n' '  ')"
 	rb_record "$drv" "parallel loads" "$n"
@@ -153,7 +155,7 @@ for drv in testdrv board usbcam; do
 	else
 		tap_fail "$drv: $n parallel loads of $mod: one loads, the others get EEXIST"
 	fi
-	if rb_wait 60 rb_nodes_up $drv; then
+	if wait_for 60 rb_nodes_up $drv; then
 		tap_ok "$drv: the device comes up once"
 	else
 		tap_fail "$drv: the device comes up once"
@@ -192,7 +194,7 @@ for drv in testdrv board usbcam; do
 	fi
 	rb_down $drv
 	rb_live_zero "$drv"
-	tap_diag "$drv: $(( ($(rb_now_ms) - t0) / 1000 )) s for its bursts"
+	tap_diag "$drv: $(( ($(now_ms) - t0) / 1000 )) s for its bursts"
 	rb_verdict "$drv" modload
 done
 tap_check "vlife-core unloads" rmmod vlife_core

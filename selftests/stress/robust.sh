@@ -5,7 +5,8 @@
 # each vlife driver up and down, describe it to the stress programs, check
 # that nothing is left once it is unloaded, and record the counts reached
 # for the summary (robust-summary.sh).  Source after lib/tap.sh,
-# lib/modules.sh and lib/nodes.sh, from selftests/.
+# lib/modules.sh, lib/nodes.sh and lib/checks.sh (now_ms, wait_for), from
+# selftests/.
 #
 # Drivers: testdrv (the core's test driver, a platform device), board
 # (vlife-board with the I2C sensor and the platform bridge), usbcam (the
@@ -24,21 +25,6 @@ export VLIFE_USBCAM_RUN=/tmp/vlife-robust/emu
 # rb_record DRIVER WHAT N: one count for the summary.
 rb_record() {
 	echo "$rb_kernel $1 $2 $3" >>$rb_counts
-}
-
-# rb_now_ms: wall clock in milliseconds.
-rb_now_ms() {
-	echo $(($(date +%s%N) / 1000000))
-}
-
-# rb_wait SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
-rb_wait() {
-	_end=$(($(rb_now_ms) + $1 * 1000))
-	shift
-	until "$@" >/dev/null 2>&1; do
-		[ "$(rb_now_ms)" -lt $_end ] || return 1
-		sleep 0.1
-	done
 }
 
 # rb_sensor_client: the I2C client name of the board's sensor.
@@ -100,7 +86,7 @@ rb_up() {
 	if [ "$_drv" = usbcam ] && ! rb_usb_dev >/dev/null; then
 		"$rb_ctl" up >/dev/null 2>>/tmp/vlife-robust/ctl.log || return 1
 	fi
-	rb_wait 60 rb_nodes_up "$_drv"
+	wait_for 60 rb_nodes_up "$_drv"
 }
 
 # rb_up_for DRIVER WHAT: rb_up for the part WHAT of the suite; if it
