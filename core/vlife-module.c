@@ -22,8 +22,11 @@ static struct notifier_block vlife_module_nb = {
 
 static int __init vlife_core_init(void)
 {
-	int ret = vlife_debugfs_init();
+	int ret = vlife_subdev_init();
 
+	if (ret)
+		return ret;
+	ret = vlife_debugfs_init();
 	if (ret)
 		return ret;
 	ret = register_module_notifier(&vlife_module_nb);

@@ -27,8 +27,11 @@
  *
  * So a driver that owns a subdev declares it with vlife_subdev_register()
  * (its own V4L2 device) or vlife_subdev_async_register() (a sensor, bound
- * later by a bridge), and the bridge creates the nodes with
- * vlife_subdev_nodes_register().  Each such node:
+ * later by a bridge), and the bridge has the core create the nodes with
+ * vlife_subdev_nodes_register().  The core makes each node itself, as
+ * v4l2_device_register_subdev_nodes() would, but with these file
+ * operations from the start, and it fails cleanly where the V4L2 core
+ * (6.1) would follow a media interface it failed to allocate.  Each node:
  *
  * - holds a reference on the owner's vlife device from creation until the
  *   node's release, so the subdev outlives every file of its node;
@@ -61,10 +64,23 @@ static LIST_HEAD(vlife_subdevs);
 static DEFINE_SPINLOCK(vlife_subdevs_lock);
 
 /*
+ * A node the core made for a vlife subdev, freed by its release.
+ * @registration: it is the node of a registration of the subdev, whose
+ * module reference and release the V4L2 core leaves to the node's
+ * release; false for a node whose creation failed half-way.
+ */
+struct vlife_subdev_node {
+	struct video_device vdev;
+	bool registration;
+};
+
+/*
  * The V4L2 core's subdev file operations, which it does not export: read
- * from the first node it creates for us, and called by ours.
+ * at load from a node the V4L2 core makes for a subdev of our own
+ * (vlife_subdev_init()), and called by ours.
  */
 static const struct v4l2_file_operations *vlife_v4l2_subdev_fops;
+static const struct v4l2_file_operations vlife_subdev_fops;
 
 static struct vlife_subdev *vlife_subdev_add(struct vlife_device *vl,
 					     struct v4l2_subdev *sd, bool async)
@@ -176,13 +192,19 @@ static struct vlife_device *vlife_subdev_owner(struct file *file)
  */
 static void vlife_subdev_node_release(struct video_device *vdev)
 {
+	struct vlife_subdev_node *node =
+		container_of(vdev, struct vlife_subdev_node, vdev);
 	struct v4l2_subdev *sd = video_get_drvdata(vdev);
-	struct module *module = !sd->owner_v4l2_dev ? sd->owner : NULL;
+	struct module *module = NULL;
 	struct vlife_subdev *vsd, *gone = NULL;
 	struct vlife_device *owner;
 
-	if (sd->internal_ops && sd->internal_ops->release)
-		sd->internal_ops->release(sd);
+	if (node->registration) {
+		if (!sd->owner_v4l2_dev)
+			module = sd->owner;
+		if (sd->internal_ops && sd->internal_ops->release)
+			sd->internal_ops->release(sd);
+	}
 	spin_lock(&vlife_subdevs_lock);
 	if (sd->devnode == vdev)
 		sd->devnode = NULL;
@@ -196,29 +218,95 @@ static void vlife_subdev_node_release(struct video_device *vdev)
 	}
 	spin_unlock(&vlife_subdevs_lock);
 	kfree(gone);
-	kfree(vdev);
+	kfree(node);
 	vlife_dev_put(owner, VLIFE_REF_SUBDEV);
 	module_put(module);
 }
 
 /*
- * Take over the node the V4L2 core made for a vlife subdev: it holds the
- * owner from now on, and its file operations pass the gates.  A file
- * opened before this instant went through the V4L2 core's open, which
- * holds nothing of ours: it is closed by ours all the same.
+ * Put a node that is registered but not complete out of use: it is not
+ * the subdev's node, and its release leaves the registration's module
+ * reference and the subdev's release to v4l2_device_unregister_subdev().
  */
-static void vlife_subdev_adopt(struct vlife_subdev *vsd)
+static void vlife_subdev_node_abort(struct vlife_subdev *vsd,
+				    struct vlife_subdev_node *node)
 {
-	struct video_device *vdev = vsd->sd->devnode;
+	spin_lock(&vlife_subdevs_lock);
+	node->registration = false;
+	if (vsd->sd->devnode == &node->vdev)
+		vsd->sd->devnode = NULL;
+	if (vsd->node == &node->vdev)
+		vsd->node = NULL;
+	spin_unlock(&vlife_subdevs_lock);
+	video_unregister_device(&node->vdev);
+}
 
-	if (!vlife_v4l2_subdev_fops)
-		vlife_v4l2_subdev_fops = vdev->fops;
-	WARN_ON(vdev->fops != vlife_v4l2_subdev_fops);
-	vlife_dev_get(vsd->vl, VLIFE_REF_SUBDEV);
-	vsd->node = vdev;
-	vsd->nodes++;
+/* Link the node's interface to the subdev's entity, if there is a graph. */
+static int vlife_subdev_node_link(struct v4l2_subdev *sd,
+				  struct video_device *vdev)
+{
+	if (!vdev->v4l2_dev->mdev)
+		return 0;
+	/* the V4L2 core (6.1) returns 0 without an interface on failure */
+	if (!vlife_node_in_graph(vdev))
+		return -ENOMEM;
+	sd->entity.info.dev.major = VIDEO_MAJOR;
+	sd->entity.info.dev.minor = vdev->minor;
+	if (!media_create_intf_link(&sd->entity, &vdev->intf_devnode->intf,
+				    MEDIA_LNK_FL_ENABLED |
+				    MEDIA_LNK_FL_IMMUTABLE))
+		return -ENOMEM;
+	return 0;
+}
+
+/*
+ * Make the node of a vlife subdev registered with @vl's V4L2 device.  The
+ * node holds the subdev's owner from now until its release, and is the
+ * subdev's node (sd->devnode) once it is in the graph.
+ */
+static int vlife_subdev_node_create(struct vlife_device *vl,
+				    struct vlife_subdev *vsd)
+{
+	struct v4l2_subdev *sd = vsd->sd;
+	struct vlife_subdev_node *node;
+	struct video_device *vdev;
+	int ret;
+
+	node = kzalloc(sizeof(*node), GFP_KERNEL);
+	if (!node)
+		return -ENOMEM;
+	vdev = &node->vdev;
+	video_set_drvdata(vdev, sd);
+	strscpy(vdev->name, sd->name, sizeof(vdev->name));
+	vdev->dev_parent = sd->dev;
+	vdev->v4l2_dev = &vl->v4l2_dev;
+	vdev->fops = &vlife_subdev_fops;
 	vdev->release = vlife_subdev_node_release;
-	WRITE_ONCE(vdev->fops, &vlife_subdev_fops);
+	vdev->ctrl_handler = sd->ctrl_handler;
+	node->registration = true;
+
+	vlife_dev_get(vsd->vl, VLIFE_REF_SUBDEV);
+	spin_lock(&vlife_subdevs_lock);
+	vsd->nodes++;
+	spin_unlock(&vlife_subdevs_lock);
+	ret = __video_register_device(vdev, VFL_TYPE_SUBDEV, -1, 1, sd->owner);
+	if (ret) {
+		/* never registered: the release will not run */
+		spin_lock(&vlife_subdevs_lock);
+		vsd->nodes--;
+		spin_unlock(&vlife_subdevs_lock);
+		vlife_dev_put(vsd->vl, VLIFE_REF_SUBDEV);
+		kfree(node);
+		return ret;
+	}
+	spin_lock(&vlife_subdevs_lock);
+	sd->devnode = vdev;
+	vsd->node = vdev;
+	spin_unlock(&vlife_subdevs_lock);
+	ret = vlife_subdev_node_link(sd, vdev);
+	if (ret)
+		vlife_subdev_node_abort(vsd, node);
+	return ret;
 }
 
 /*
@@ -243,6 +331,61 @@ void vlife_subdev_forget_stale_nodes(void)
 	spin_unlock(&vlife_subdevs_lock);
 }
 
+/*
+ * At load: learn the V4L2 core's subdev file operations from a node it
+ * makes for a subdev of ours, with no media graph (so nothing can fail
+ * half-way), unregistered at once.  Whoever opened it in between keeps it,
+ * and this module, until closing it: the subdev and its V4L2 device are
+ * this module's memory.
+ */
+static struct v4l2_device vlife_fops_v4l2_dev = { .name = "vlife-core" };
+static struct v4l2_subdev vlife_fops_sd;
+static const struct v4l2_subdev_ops vlife_fops_sd_ops;
+
+int vlife_subdev_init(void)
+{
+	struct v4l2_subdev *sd = &vlife_fops_sd;
+	int ret;
+
+	ret = v4l2_device_register(NULL, &vlife_fops_v4l2_dev);
+	if (ret)
+		return ret;
+	v4l2_subdev_init(sd, &vlife_fops_sd_ops);
+	strscpy(sd->name, "vlife-core", sizeof(sd->name));
+	sd->flags |= V4L2_SUBDEV_FL_HAS_DEVNODE;
+	sd->owner = THIS_MODULE;
+	ret = v4l2_device_register_subdev(&vlife_fops_v4l2_dev, sd);
+	if (!ret) {
+		ret = v4l2_device_register_subdev_nodes(&vlife_fops_v4l2_dev);
+		if (!ret)
+			vlife_v4l2_subdev_fops = sd->devnode->fops;
+	}
+	v4l2_device_unregister(&vlife_fops_v4l2_dev);
+	return ret;
+}
+
+/* The record of a subdev of @vl's V4L2 device that needs a vlife node. */
+static struct vlife_subdev *vlife_subdev_next_nodeless(struct vlife_device *vl,
+						       bool *plain)
+{
+	struct vlife_subdev *vsd = NULL;
+	struct v4l2_subdev *sd;
+
+	spin_lock(&vl->v4l2_dev.lock);
+	list_for_each_entry(sd, &vl->v4l2_dev.subdevs, list) {
+		if (!(sd->flags & V4L2_SUBDEV_FL_HAS_DEVNODE) || sd->devnode)
+			continue;
+		spin_lock(&vlife_subdevs_lock);
+		vsd = vlife_subdev_find(sd);
+		spin_unlock(&vlife_subdevs_lock);
+		if (vsd)
+			break;
+		*plain = true;
+	}
+	spin_unlock(&vl->v4l2_dev.lock);
+	return vsd;
+}
+
 /**
  * vlife_subdev_nodes_register() - create the nodes of a V4L2 device's
  *	subdevs
@@ -250,33 +393,26 @@ void vlife_subdev_forget_stale_nodes(void)
  *
  * Use it instead of v4l2_device_register_subdev_nodes(), for example in
  * an async notifier's .complete.  The nodes of subdevs registered with
- * vlife_subdev_register() or vlife_subdev_async_register() hold their
- * owner and pass its gate; others are the V4L2 core's plain nodes.  On
- * failure, the nodes already created stay: vlife_dev_unplug() removes
- * them with the V4L2 device.
+ * vlife_subdev_register() or vlife_subdev_async_register() are made by
+ * the core: they hold their owner and pass its gate.  Others get the V4L2
+ * core's plain nodes.  On failure, the nodes already created stay:
+ * vlife_dev_unplug() removes them with the V4L2 device.
  *
  * Return: 0 or a negative errno.
  */
 int vlife_subdev_nodes_register(struct vlife_device *vl)
 {
 	struct vlife_subdev *vsd;
-	struct v4l2_subdev *sd;
+	bool plain = false;
 	int ret;
 
 	vlife_subdev_forget_stale_nodes();
-	ret = v4l2_device_register_subdev_nodes(&vl->v4l2_dev);
-	if (ret)
-		return ret;
-	list_for_each_entry(sd, &vl->v4l2_dev.subdevs, list) {
-		if (!sd->devnode)
-			continue;
-		spin_lock(&vlife_subdevs_lock);
-		vsd = vlife_subdev_find(sd);
-		if (vsd && vsd->node != sd->devnode)
-			vlife_subdev_adopt(vsd);
-		spin_unlock(&vlife_subdevs_lock);
+	while ((vsd = vlife_subdev_next_nodeless(vl, &plain))) {
+		ret = vlife_subdev_node_create(vl, vsd);
+		if (ret)
+			return ret;
 	}
-	return 0;
+	return plain ? v4l2_device_register_subdev_nodes(&vl->v4l2_dev) : 0;
 }
 EXPORT_SYMBOL_GPL(vlife_subdev_nodes_register);
 
@@ -433,12 +569,11 @@ static __poll_t vlife_subdev_poll(struct file *file,
 	return vlife_subdev_gone(file) ? vlife_fh_poll_gone(file) : res;
 }
 
-/* The file operations of every node vlife_subdev_nodes_register() makes. */
-const struct v4l2_file_operations vlife_subdev_fops = {
+/* The file operations of every node vlife_subdev_node_create() makes. */
+static const struct v4l2_file_operations vlife_subdev_fops = {
 	.owner = THIS_MODULE,
 	.open = vlife_subdev_open,
 	.release = vlife_subdev_close,
 	.unlocked_ioctl = vlife_subdev_ioctl,
 	.poll = vlife_subdev_poll,
 };
-EXPORT_SYMBOL_GPL(vlife_subdev_fops);

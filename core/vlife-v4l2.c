@@ -99,12 +99,12 @@ static void vlife_video_release(struct video_device *vdev)
  * fault injection on probe).  Such a node is taken out of the graph's
  * teardown (its release skips it for memory-to-memory nodes, which have
  * none) and the caller fails; vlife_dev_unplug() unregisters the node.
- * (Subdev nodes cannot be helped here: the V4L2 core links them to the
- * missing interface before returning.)
+ * (So the core makes subdev nodes itself: the V4L2 core links them to
+ * the missing interface before returning; see vlife_subdev_node_link().)
  *
  * Return: true if it is in the graph, or there is no graph.
  */
-static bool vlife_node_in_graph(struct video_device *vdev)
+bool vlife_node_in_graph(struct video_device *vdev)
 {
 	bool in;
 

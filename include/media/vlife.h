@@ -222,8 +222,6 @@ int vlife_subdev_async_register(struct vlife_device *vl,
 				struct v4l2_subdev *sd);
 int vlife_subdev_nodes_register(struct vlife_device *vl);
 
-extern const struct v4l2_file_operations vlife_subdev_fops;
-
 /**
  * vlife_from_v4l2() - the vlife device embedding a V4L2 device
  * @v4l2_dev: a V4L2 device registered with vlife_v4l2_register()
