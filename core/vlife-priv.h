@@ -23,6 +23,7 @@ void vlife_subdev_unplug(struct vlife_device *vl);
 void vlife_subdev_forget_stale_nodes(void);
 int vlife_subdev_init(void);
 bool vlife_node_in_graph(struct video_device *vdev);
+void vlife_node_register_failed(struct video_device *vdev);
 long vlife_fh_dqevent(struct file *file, unsigned long arg,
 		      bool (*gone)(struct file *file));
 __poll_t vlife_fh_poll_gone(struct file *file);

@@ -292,6 +292,7 @@ static int vlife_subdev_node_create(struct vlife_device *vl,
 	ret = __video_register_device(vdev, VFL_TYPE_SUBDEV, -1, 1, sd->owner);
 	if (ret) {
 		/* never registered: the release will not run */
+		vlife_node_register_failed(vdev);
 		spin_lock(&vlife_subdevs_lock);
 		vsd->nodes--;
 		spin_unlock(&vlife_subdevs_lock);

@@ -8,6 +8,7 @@
 
 #include <linux/poll.h>
 #include <linux/slab.h>
+#include <linux/string.h>
 #include <linux/uaccess.h>
 #include <media/v4l2-ctrls.h>
 #include <media/v4l2-dev.h>
@@ -123,6 +124,22 @@ bool vlife_node_in_graph(struct video_device *vdev)
 }
 
 /**
+ * vlife_node_register_failed() - clean up after video_register_device()
+ *	failed
+ * @vdev: the node it failed to register
+ *
+ * When device_register() fails, the V4L2 core (6.1) returns without the
+ * put_device() the driver core asks for, and the node's name, allocated
+ * just before, leaks (kmemleak, found by failing each probe allocation in
+ * turn).  Nothing refers to the name then; free it.
+ */
+void vlife_node_register_failed(struct video_device *vdev)
+{
+	kfree_const(vdev->dev.kobj.name);
+	vdev->dev.kobj.name = NULL;
+}
+
+/**
  * vlife_video_register() - register a video node owned by a vlife device
  * @vl: the vlife device, with its V4L2 device registered
  * @vdev: the node, embedded in the driver's vlife-allocated state, with
@@ -148,6 +165,7 @@ int vlife_video_register(struct vlife_device *vl, struct video_device *vdev,
 	vdev->release = vlife_video_release;
 	ret = video_register_device(vdev, type, -1);
 	if (ret) {
+		vlife_node_register_failed(vdev);
 		vlifem_kfree(vl, node);
 		return ret;
 	}
