@@ -15,7 +15,6 @@
  * from under the tests that follow.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,7 +43,6 @@
 #define TD_DRIVER	"/sys/bus/platform/drivers/vlife-testdrv"
 #define TD_PARAMS	"/sys/module/vlife_testdrv/parameters"
 #define TD_DELAY	TD_PARAMS "/ioctl_delay_ms"
-#define TD_REFCNT	"/sys/module/vlife_testdrv/refcnt"
 #define TD_WIDTH	320
 #define TD_HEIGHT	240
 #define TD_CODE		MEDIA_BUS_FMT_YUYV8_2X8
@@ -116,35 +114,6 @@ static int read_int(const char *path, int *val)
 	return end == buf ? -EINVAL : 0;
 }
 
-/* /dev/mediaN whose model is TD_MODEL: 0 or -ENOENT. */
-static int find_media(char *path, size_t size)
-{
-	struct media_device_info info;
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-	int fd;
-
-	d = opendir("/dev");
-	if (!d)
-		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, "media", 5))
-			continue;
-		snprintf(path, size, "/dev/%s", de->d_name);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!ioctl(fd, MEDIA_IOC_DEVICE_INFO, &info) &&
-		    !strcmp(info.model, TD_MODEL))
-			ret = 0;
-		close(fd);
-	}
-	closedir(d);
-	return ret;
-}
-
 /* The three nodes, waited for: NULL, or the name of the one missing. */
 static const char *wait_nodes(struct td *td)
 {
@@ -158,7 +127,7 @@ static const char *wait_nodes(struct td *td)
 		else if (find_v4l("v4l-subdev", TD_SUBDEV, td->subdev,
 				  NODE_PATH))
 			missing = "subdev node " TD_SUBDEV;
-		else if (find_media(td->media, NODE_PATH))
+		else if (find_media(TD_MODEL, td->media, NODE_PATH))
 			missing = "media device \"" TD_MODEL "\"";
 		if (!missing)
 			return NULL;
@@ -453,13 +422,6 @@ static void set_delay(struct __test_metadata *_metadata,
 	TH_LOG("ioctl_delay_ms = %d", ms);
 }
 
-static int module_refcnt(void)
-{
-	int n;
-
-	return read_int(TD_REFCNT, &n) ? -1 : n;
-}
-
 /*
  * With @what held by userspace, delete_module() must be refused.  It is
  * only tried if the module is pinned, so that the test never unloads it.
@@ -467,7 +429,7 @@ static int module_refcnt(void)
 static void check_rmmod_refused(struct __test_metadata *_metadata,
 				int base, const char *what)
 {
-	int n = module_refcnt();
+	int n = module_refcnt(TD_MODULE);
 	int ret, err;
 
 	TH_LOG("%s refcnt with %s: %d (%d with nothing open)", TD_MODULE,
@@ -487,7 +449,7 @@ static void check_rmmod_refused(struct __test_metadata *_metadata,
 /* The module's count is back to @base once userspace lets go. */
 static void expect_unpinned(struct __test_metadata *_metadata, int base)
 {
-	int n = module_refcnt();
+	int n = module_refcnt(TD_MODULE);
 
 	TH_LOG("%s refcnt after letting go: %d", TD_MODULE, n);
 	EXPECT_EQ(base, n);
@@ -502,7 +464,7 @@ static void rmmod_with_fd(struct __test_metadata *_metadata, struct td *td,
 			  const char *path, const char *what,
 			  unsigned long req, void *arg)
 {
-	int base = module_refcnt();
+	int base = module_refcnt(TD_MODULE);
 	char held[32];
 
 	snprintf(held, sizeof(held), "a %s", what);
@@ -796,7 +758,7 @@ TEST_F_TIMEOUT(core, rmmod_video_fd, 60)
 TEST_F_TIMEOUT(core, rmmod_mapping_no_fd, 60)
 {
 	struct td *td = &self->td;
-	int base = module_refcnt();
+	int base = module_refcnt(TD_MODULE);
 
 	if (!td->ready)
 		return;
