@@ -379,6 +379,40 @@ static int vlife_video_mmap(struct file *file, struct vm_area_struct *vma)
 	return ret;
 }
 
+/**
+ * vlife_queue_setup() - &vb2_ops.queue_setup for a single-plane format
+ * @nplanes: vb2's: 0 for VIDIOC_REQBUFS, the planes VIDIOC_CREATE_BUFS
+ *	asks for
+ * @sizes: vb2's: set to @size for REQBUFS, the sizes CREATE_BUFS asks for
+ * @size: the current format's &v4l2_pix_format.sizeimage
+ * @max_size: the largest sizeimage of any format the device can deliver
+ *
+ * CREATE_BUFS may ask for buffers larger than the current format needs,
+ * for a format to switch to or for spare room (v4l2-compliance asks twice
+ * the size), but not larger than twice @max_size.  Each buffer is
+ * allocated in full, VIDEO_MAX_FRAME of them: unbounded, any user of the
+ * node could take all memory, and vmalloc()ed buffers are charged to no
+ * process, so the OOM killer would end others first.  Call it from the
+ * driver's queue_setup, which adds what else it needs (*nbuffers).
+ *
+ * Return: 0, or -EINVAL for more than one plane or a size below @size or
+ * above twice @max_size.
+ */
+int vlife_queue_setup(unsigned int *nplanes, unsigned int sizes[],
+		      unsigned int size, unsigned int max_size)
+{
+	if (!*nplanes) {
+		*nplanes = 1;
+		sizes[0] = size;
+		return 0;
+	}
+	if (*nplanes != 1 || sizes[0] < size ||
+	    sizes[0] > 2ULL * max(size, max_size))
+		return -EINVAL;
+	return 0;
+}
+EXPORT_SYMBOL_GPL(vlife_queue_setup);
+
 /* Every vlife video node's file operations, each through the gate. */
 const struct v4l2_file_operations vlife_video_fops = {
 	.owner = THIS_MODULE,

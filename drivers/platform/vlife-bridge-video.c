@@ -318,17 +318,27 @@ static int vbridge_stream_start(struct vbridge *b)
 	return 0;
 }
 
+/* The largest frame of any format, at any size, the bridge delivers. */
+static unsigned int vbridge_max_sizeimage(void)
+{
+	unsigned int i, bpp = 0, pixels = 0;
+
+	for (i = 0; i < ARRAY_SIZE(vbridge_formats); i++)
+		bpp = max_t(unsigned int, bpp, vbridge_formats[i].bpp);
+	for (i = 0; i < ARRAY_SIZE(vbridge_sizes); i++)
+		pixels = max(pixels, vbridge_sizes[i].width *
+				     vbridge_sizes[i].height);
+	return pixels * bpp;
+}
+
 static int vbridge_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 			       unsigned int *nplanes, unsigned int sizes[],
 			       struct device *alloc_devs[])
 {
 	struct vbridge *b = vb2_get_drv_priv(q);
 
-	if (*nplanes)
-		return sizes[0] < b->fmt.sizeimage ? -EINVAL : 0;
-	*nplanes = 1;
-	sizes[0] = b->fmt.sizeimage;
-	return 0;
+	return vlife_queue_setup(nplanes, sizes, b->fmt.sizeimage,
+				 vbridge_max_sizeimage());
 }
 
 static int vbridge_buf_prepare(struct vb2_buffer *vb)

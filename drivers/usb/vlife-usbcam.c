@@ -702,17 +702,25 @@ static int usbcam_start_urbs(struct usbcam *cam)
  * vb2 queue
  */
 
+/* The largest frame of any format and size: their sizeimage is max_size. */
+static unsigned int usbcam_max_sizeimage(const struct usbcam *cam)
+{
+	unsigned int i, j, size = 0;
+
+	for (i = 0; i < cam->nformats; i++)
+		for (j = 0; j < cam->formats[i].nframes; j++)
+			size = max(size, cam->formats[i].frames[j].max_size);
+	return size;
+}
+
 static int usbcam_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 			      unsigned int *nplanes, unsigned int sizes[],
 			      struct device *alloc_devs[])
 {
 	struct usbcam *cam = vb2_get_drv_priv(q);
 
-	if (*nplanes)
-		return sizes[0] < cam->pix.sizeimage ? -EINVAL : 0;
-	*nplanes = 1;
-	sizes[0] = cam->pix.sizeimage;
-	return 0;
+	return vlife_queue_setup(nplanes, sizes, cam->pix.sizeimage,
+				 usbcam_max_sizeimage(cam));
 }
 
 static int usbcam_buf_prepare(struct vb2_buffer *vb)

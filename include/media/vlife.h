@@ -210,6 +210,8 @@ int vlife_video_register(struct vlife_device *vl, struct video_device *vdev,
 int __must_check vlife_media_init(struct vlife_device *vl, const char *model,
 				  const char *bus_info);
 int vlife_media_register(struct vlife_device *vl);
+int vlife_queue_setup(unsigned int *nplanes, unsigned int sizes[],
+		      unsigned int size, unsigned int max_size);
 
 extern const struct v4l2_file_operations vlife_video_fops;
 

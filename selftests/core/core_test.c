@@ -3,7 +3,8 @@
  * core_test - the vlife core on its test driver, vlife-testdrv: media and
  * subdev files held across unbind, an ioctl in flight during unbind,
  * references by kind in the core's debugfs, module pinning by files and
- * mappings, and no leak over a bind cycle.
+ * mappings, no leak over a bind cycle, and the bound on the size of the
+ * buffers VIDIOC_CREATE_BUFS allocates.
  *
  * What the driver-agnostic contract test (selftests/contract) checks on
  * the video node is not repeated here.  Run as root with vlife-core and
@@ -15,7 +16,6 @@
  * from under the tests that follow.
  */
 #define _GNU_SOURCE
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -44,7 +44,6 @@
 #define TD_DRIVER	"/sys/bus/platform/drivers/vlife-testdrv"
 #define TD_PARAMS	"/sys/module/vlife_testdrv/parameters"
 #define TD_DELAY	TD_PARAMS "/ioctl_delay_ms"
-#define TD_REFCNT	"/sys/module/vlife_testdrv/refcnt"
 #define TD_WIDTH	320
 #define TD_HEIGHT	240
 #define TD_CODE		MEDIA_BUS_FMT_YUYV8_2X8
@@ -116,35 +115,6 @@ static int read_int(const char *path, int *val)
 	return end == buf ? -EINVAL : 0;
 }
 
-/* /dev/mediaN whose model is TD_MODEL: 0 or -ENOENT. */
-static int find_media(char *path, size_t size)
-{
-	struct media_device_info info;
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-	int fd;
-
-	d = opendir("/dev");
-	if (!d)
-		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, "media", 5))
-			continue;
-		snprintf(path, size, "/dev/%s", de->d_name);
-		fd = open(path, O_RDWR);
-		if (fd < 0)
-			continue;
-		memset(&info, 0, sizeof(info));
-		if (!ioctl(fd, MEDIA_IOC_DEVICE_INFO, &info) &&
-		    !strcmp(info.model, TD_MODEL))
-			ret = 0;
-		close(fd);
-	}
-	closedir(d);
-	return ret;
-}
-
 /* The three nodes, waited for: NULL, or the name of the one missing. */
 static const char *wait_nodes(struct td *td)
 {
@@ -158,7 +128,7 @@ static const char *wait_nodes(struct td *td)
 		else if (find_v4l("v4l-subdev", TD_SUBDEV, td->subdev,
 				  NODE_PATH))
 			missing = "subdev node " TD_SUBDEV;
-		else if (find_media(td->media, NODE_PATH))
+		else if (find_media(TD_MODEL, td->media, NODE_PATH))
 			missing = "media device \"" TD_MODEL "\"";
 		if (!missing)
 			return NULL;
@@ -453,13 +423,6 @@ static void set_delay(struct __test_metadata *_metadata,
 	TH_LOG("ioctl_delay_ms = %d", ms);
 }
 
-static int module_refcnt(void)
-{
-	int n;
-
-	return read_int(TD_REFCNT, &n) ? -1 : n;
-}
-
 /*
  * With @what held by userspace, delete_module() must be refused.  It is
  * only tried if the module is pinned, so that the test never unloads it.
@@ -467,7 +430,7 @@ static int module_refcnt(void)
 static void check_rmmod_refused(struct __test_metadata *_metadata,
 				int base, const char *what)
 {
-	int n = module_refcnt();
+	int n = module_refcnt(TD_MODULE);
 	int ret, err;
 
 	TH_LOG("%s refcnt with %s: %d (%d with nothing open)", TD_MODULE,
@@ -487,7 +450,7 @@ static void check_rmmod_refused(struct __test_metadata *_metadata,
 /* The module's count is back to @base once userspace lets go. */
 static void expect_unpinned(struct __test_metadata *_metadata, int base)
 {
-	int n = module_refcnt();
+	int n = module_refcnt(TD_MODULE);
 
 	TH_LOG("%s refcnt after letting go: %d", TD_MODULE, n);
 	EXPECT_EQ(base, n);
@@ -502,7 +465,7 @@ static void rmmod_with_fd(struct __test_metadata *_metadata, struct td *td,
 			  const char *path, const char *what,
 			  unsigned long req, void *arg)
 {
-	int base = module_refcnt();
+	int base = module_refcnt(TD_MODULE);
 	char held[32];
 
 	snprintf(held, sizeof(held), "a %s", what);
@@ -796,7 +759,7 @@ TEST_F_TIMEOUT(core, rmmod_video_fd, 60)
 TEST_F_TIMEOUT(core, rmmod_mapping_no_fd, 60)
 {
 	struct td *td = &self->td;
-	int base = module_refcnt();
+	int base = module_refcnt(TD_MODULE);
 
 	if (!td->ready)
 		return;
@@ -861,6 +824,57 @@ TEST_F_TIMEOUT(core, no_leak_bind_cycle, 60)
 	TH_LOG("live after rebind: %d, %.1f ms", n, ms);
 	EXPECT_EQ(before, n);
 	EXPECT_EQ(1, count_inst(0, NULL));
+}
+
+/*
+ * 7. VIDIOC_CREATE_BUFS takes a buffer larger than the format needs
+ * (v4l2-compliance asks twice its size) but not one no frame could use:
+ * each buffer is allocated in full, vmalloc()ed buffers are charged to no
+ * one, and with a few of 1 GB the OOM killer ends other processes.  One
+ * 256 MB buffer shows the bound without putting the guest at risk.
+ */
+TEST_F_TIMEOUT(core, create_bufs_size_bounded, 60)
+{
+	static const struct {
+		unsigned int mul;	/* sizeimage times this, or */
+		unsigned int size;	/* this size */
+		int err;		/* the errno wanted */
+	} cases[] = {
+		{ 2, 0, 0 },
+		{ 0, 256 << 20, EINVAL },
+		{ 0, 0xffffffff, EINVAL },
+	};
+	struct td *td = &self->td;
+	struct v4l2_requestbuffers rb = {
+		.type = CAP_TYPE, .memory = V4L2_MEMORY_MMAP,
+	};
+	struct v4l2_create_buffers cb;
+	unsigned int i, size;
+	int ret, err;
+	double t0;
+
+	if (!td->ready)
+		return;
+	open_node(_metadata, td, td->video);
+	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+		memset(&cb, 0, sizeof(cb));
+		cb.count = 1;
+		cb.memory = V4L2_MEMORY_MMAP;
+		cb.format.type = CAP_TYPE;
+		ASSERT_EQ(0, xioctl(td->fd, VIDIOC_G_FMT, &cb.format));
+		size = cases[i].size;
+		if (cases[i].mul)
+			size = cb.format.fmt.pix.sizeimage * cases[i].mul;
+		cb.format.fmt.pix.sizeimage = size;
+		t0 = now_ms();
+		ret = ioctl(td->fd, VIDIOC_CREATE_BUFS, &cb);
+		err = ret ? errno : 0;
+		TH_LOG("CREATE_BUFS of 1 buffer of %u bytes: %s, %.1f ms",
+		       size, err ? strerror(err) : "created", now_ms() - t0);
+		EXPECT_EQ(cases[i].err, err);
+		ASSERT_EQ(0, xioctl(td->fd, VIDIOC_REQBUFS, &rb));
+	}
+	close_node(_metadata, td, "video fd");
 }
 
 TEST_HARNESS_MAIN

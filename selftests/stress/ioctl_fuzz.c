@@ -508,7 +508,7 @@ static void fuzz_ioctl(int node)
 		snprintf(name, sizeof(name), "%s", fi->name);
 	}
 	arg = make_arg(fi, cmd, &kind);
-	call_start = st_now_ms();
+	call_start = now_ms();
 	ret = ioctl(fds[node], cmd, arg);
 	err = ret < 0 ? errno : 0;
 	call_start = 0;
@@ -536,7 +536,7 @@ static void fuzz_mmap(int node)
 	nmmap++;
 	ncalls++;
 	by_kind[node]++;
-	call_start = st_now_ms();
+	call_start = now_ms();
 	p = mmap(NULL, len, prot[below(4)],
 		 below(4) ? MAP_SHARED : MAP_PRIVATE, fds[node], off);
 	call_start = 0;
@@ -611,11 +611,11 @@ static void *watchdog(void *unused)
 	double t;
 
 	for (;;) {
-		st_sleep_ms(500);
+		sleep_ms(500);
 		t = call_start;
-		if (t && st_now_ms() - t > hang_ms) {
+		if (t && now_ms() - t > hang_ms) {
 			ksft_print_msg("call %lu has lasted %.0f ms: hung\n",
-				       ncalls, st_now_ms() - t);
+				       ncalls, now_ms() - t);
 			ksft_test_result_fail("%s: no call hangs\n", tgt.label);
 			ksft_exit_fail_msg("seed %llu\n", tgt.seed);
 		}
@@ -729,9 +729,9 @@ int main(int argc, char **argv)
 		ksft_exit_fail_msg("%s: nodes missing\n", tgt.label);
 	pthread_create(&wd, NULL, watchdog, NULL);
 
-	t0 = st_now_ms();
+	t0 = now_ms();
 	end = t0 + seconds * 1000.0;
-	while (ncalls < max_calls && st_now_ms() < end && cycles_ok) {
+	while (ncalls < max_calls && now_ms() < end && cycles_ok) {
 		fuzz_one();
 		if (++since >= every) {
 			since = 0;
@@ -747,7 +747,7 @@ int main(int argc, char **argv)
 	for (i = 0; i < tgt.nodes; i++)
 		if (fds[i] >= 0)
 			close(fds[i]);
-	print_counts(st_now_ms() - t0);
+	print_counts(now_ms() - t0);
 	ksft_test_result(!nbad, "%s: %lu fuzzed calls, %s\n", tgt.label,
 			 ncalls, "each ok or a valid errno");
 	ksft_test_result(cycles_ok, "%s: %lu unbind cycles between them\n",

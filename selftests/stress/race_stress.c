@@ -147,7 +147,7 @@ static int call(struct worker *w, enum st_op op, unsigned long req, void *arg)
 	int ret;
 
 	w->call_op = op;
-	w->call_start = st_now_ms();
+	w->call_start = now_ms();
 	ret = ioctl(w->slot->fd, req, arg) ? errno : 0;
 	result(w, op, ret);
 	return ret;
@@ -203,7 +203,7 @@ static void v_mmap(struct worker *w)
 	if (call(w, OP_QUERYBUF, VIDIOC_QUERYBUF, &b))
 		return;
 	w->call_op = OP_MMAP;
-	w->call_start = st_now_ms();
+	w->call_start = now_ms();
 	p = mmap(NULL, b.length, PROT_READ | PROT_WRITE, MAP_SHARED, s->fd,
 		 b.m.offset);
 	result(w, OP_MMAP, p == MAP_FAILED ? errno : 0);
@@ -241,7 +241,7 @@ static void v_munmap(struct worker *w)
 		return;
 	touch(p, len);
 	w->call_op = OP_MUNMAP;
-	w->call_start = st_now_ms();
+	w->call_start = now_ms();
 	result(w, OP_MUNMAP, munmap(p, len) ? errno : 0);
 }
 
@@ -326,7 +326,7 @@ static void do_poll(struct worker *w)
 	int ret;
 
 	w->call_op = OP_POLL;
-	w->call_start = st_now_ms();
+	w->call_start = now_ms();
 	ret = poll(&p, 1, st_below(&w->rng, 20));
 	/* a dead file may say POLLERR or POLLHUP; POLLNVAL is a closed fd */
 	result(w, OP_POLL, ret < 0 ? errno : p.revents & POLLNVAL ? EBADF : 0);
@@ -342,7 +342,7 @@ static void reopen(struct worker *w)
 	if (s->fd >= 0)
 		close(s->fd);
 	w->call_op = OP_REOPEN;
-	w->call_start = st_now_ms();
+	w->call_start = now_ms();
 	fd = st_open(s->node, s->flags);
 	count(&calls[OP_REOPEN]);
 	w->call_start = 0;
@@ -534,7 +534,7 @@ static void *worker_main(void *arg)
 		if (!st_below(&w->rng, 200) || s->fd < 0) {
 			reopen(w);
 			if (s->fd < 0)
-				st_sleep_ms(10);
+				sleep_ms(10);
 			continue;
 		}
 		pthread_rwlock_rdlock(&s->lock);
@@ -558,18 +558,18 @@ static void cycler(unsigned long cycles, double end, unsigned long long *rng)
 	const struct st_pull *p;
 	int i;
 
-	while (cycles_done < cycles && st_now_ms() < end) {
+	while (cycles_done < cycles && now_ms() < end) {
 		if (max_calls && total_calls() >= max_calls)
 			break;
 		i = st_below(rng, tgt.pulls);
 		p = &tgt.pull[i];
-		st_sleep_ms(st_below(rng, 30));
+		sleep_ms(st_below(rng, 30));
 		if (st_pull_out(p, why, sizeof(why))) {
 			ksft_print_msg("cycle %lu: %s\n", cycles_done, why);
 			cycle_failures++;
 			break;
 		}
-		st_sleep_ms(st_below(rng, 20));
+		sleep_ms(st_below(rng, 20));
 		if (st_put_back(p, why, sizeof(why))) {
 			ksft_print_msg("cycle %lu: %s\n", cycles_done, why);
 			cycle_failures++;
@@ -589,7 +589,7 @@ static void cycler(unsigned long cycles, double end, unsigned long long *rng)
 /* Any call that has lasted longer than hang_ms. */
 static bool hung(void)
 {
-	double now = st_now_ms(), t;
+	double now = now_ms(), t;
 	bool found = false;
 	int i;
 
@@ -741,7 +741,7 @@ int main(int argc, char **argv)
 				w->rng = st_stream(tgt.seed, nworkers++);
 			}
 		}
-	t0 = st_now_ms();
+	t0 = now_ms();
 	end[0] = t0 + seconds * 1000.0;
 	end[1] = cycles;
 	for (i = 0; i < nworkers; i++)
@@ -754,10 +754,10 @@ int main(int argc, char **argv)
 			hangs++;
 			break;
 		}
-		st_sleep_ms(200);
+		sleep_ms(200);
 	}
 	if (hangs) {
-		print_counts(st_now_ms() - t0);
+		print_counts(now_ms() - t0);
 		ksft_test_result_fail("%s: no call hangs\n", tgt.label);
 		ksft_exit_fail_msg("hung: not waiting for the threads\n");
 	}
@@ -775,12 +775,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < nworkers; i++) {
 		while (pthread_tryjoin_np(workers[i].th, NULL)) {
 			if (hung()) {
-				print_counts(st_now_ms() - t0);
+				print_counts(now_ms() - t0);
 				ksft_test_result_fail("%s: no call hangs\n",
 						      tgt.label);
 				ksft_exit_fail_msg("hung at the end\n");
 			}
-			st_sleep_ms(50);
+			sleep_ms(50);
 		}
 	}
 	/* put the device back if the cycler stopped halfway */
@@ -797,7 +797,7 @@ int main(int argc, char **argv)
 			if (slots[i].map[k])
 				munmap(slots[i].map[k], slots[i].len[k]);
 	}
-	print_counts(st_now_ms() - t0);
+	print_counts(now_ms() - t0);
 	ksft_test_result(!bad_calls,
 			 "%s: %lu calls, each ok or a valid errno\n",
 			 tgt.label, total_calls());

@@ -3,7 +3,8 @@
  * stress.h - what the race stress test and the ioctl fuzzer share: the
  * device under test (its nodes, found by name, and the ways to pull it
  * out and put it back), a seeded random generator, the errno check and
- * the unbind/rebind cycle.
+ * the unbind/rebind cycle.  The clock, sysfs and node lookup helpers are
+ * userspace-tools/include/vlife-util.h's.
  *
  * A target is given on the command line:
  *
@@ -33,10 +34,10 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <dirent.h>
 #include <sys/stat.h>
 
 #include "kselftest.h"
+#include "vlife-util.h"
 
 #define ST_MAX_NODES	8
 #define ST_MAX_PULLS	4
@@ -69,20 +70,6 @@ struct st_target {
 	unsigned long long seed;
 	int node_wait_ms;
 };
-
-/* CLOCK_MONOTONIC in ms. */
-static inline double st_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static inline void st_sleep_ms(int ms)
-{
-	usleep(ms * 1000);
-}
 
 /* xorshift64*: small, fast, and the same sequence for the same seed. */
 static inline unsigned long long st_rand(unsigned long long *s)
@@ -122,98 +109,17 @@ static inline bool st_errno_valid(int err)
 	return err > 0 && err < ST_ERRNOS && err != 38;
 }
 
-/* First line of @path, without its newline: 0 or -errno. */
-static inline int st_read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, size, f))
-		ret = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-	return ret;
-}
-
-/* Write @s to @path: 0 or -errno. */
-static inline int st_write(const char *path, const char *s)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
-
-/* The /dev path of a video4linux node @prefix* named @name: 0 or -ENOENT. */
-static inline int st_find_v4l(const char *prefix, const char *name,
-			      char *path, size_t size)
-{
-	char p[PATH_MAX], s[ST_NAME];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-
-	d = opendir("/sys/class/video4linux");
-	if (!d)
-		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)))
-			continue;
-		snprintf(p, sizeof(p), "/sys/class/video4linux/%s/name",
-			 de->d_name);
-		if (st_read_line(p, s, sizeof(s)) || strcmp(s, name))
-			continue;
-		snprintf(path, size, "/dev/%s", de->d_name);
-		ret = access(path, F_OK) ? -ENOENT : 0;
-	}
-	closedir(d);
-	return ret;
-}
-
-/* The /dev path of the media device of model @model: 0 or -ENOENT. */
-static inline int st_find_media(const char *model, char *path, size_t size)
-{
-	char p[PATH_MAX], s[ST_NAME];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
-
-	d = opendir("/sys/bus/media/devices");
-	if (!d)
-		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, "media", 5))
-			continue;
-		snprintf(p, sizeof(p), "/sys/bus/media/devices/%s/model",
-			 de->d_name);
-		if (st_read_line(p, s, sizeof(s)) || strcmp(s, model))
-			continue;
-		snprintf(path, size, "/dev/%s", de->d_name);
-		ret = access(path, F_OK) ? -ENOENT : 0;
-	}
-	closedir(d);
-	return ret;
-}
-
 /* The /dev path of node @n now: 0 or -ENOENT. */
 static inline int st_node_path(const struct st_node *n, char *path,
 			       size_t size)
 {
 	switch (n->kind) {
 	case ST_VIDEO:
-		return st_find_v4l("video", n->name, path, size);
+		return find_v4l("video", n->name, path, size);
 	case ST_SUBDEV:
-		return st_find_v4l("v4l-subdev", n->name, path, size);
+		return find_v4l("v4l-subdev", n->name, path, size);
 	default:
-		return st_find_media(n->name, path, size);
+		return find_media(n->name, path, size);
 	}
 }
 
@@ -233,7 +139,7 @@ static inline int st_open(const struct st_node *n, int flags)
 /* Whether every node of @t is there; waits up to @ms for them. */
 static inline bool st_wait_nodes(const struct st_target *t, int ms)
 {
-	double end = st_now_ms() + ms;
+	double end = now_ms() + ms;
 	char path[PATH_MAX];
 	int i;
 
@@ -243,16 +149,15 @@ static inline bool st_wait_nodes(const struct st_target *t, int ms)
 				break;
 		if (i == t->nodes)
 			return true;
-		if (st_now_ms() > end)
+		if (now_ms() > end)
 			return false;
-		st_sleep_ms(20);
+		sleep_ms(20);
 	}
 }
 
 /* Pull the device out by way @p: 0 or -errno, with what failed in @why. */
 static inline int st_pull_out(const struct st_pull *p, char *why, size_t n)
 {
-	char path[PATH_MAX + 8];
 	int ret;
 
 	if (p->unplug) {
@@ -260,8 +165,7 @@ static inline int st_pull_out(const struct st_pull *p, char *why, size_t n)
 		snprintf(why, n, "'%s' exit %d", p->unplug, ret);
 		return ret ? -EIO : 0;
 	}
-	snprintf(path, sizeof(path), "%s/unbind", p->drv);
-	ret = st_write(path, p->dev);
+	ret = drv_write(p->drv, p->dev, "unbind");
 	snprintf(why, n, "unbind %s: %s", p->dev, strerror(-ret));
 	return ret;
 }
@@ -269,7 +173,6 @@ static inline int st_pull_out(const struct st_pull *p, char *why, size_t n)
 /* Put it back: 0 or -errno, with what failed in @why. */
 static inline int st_put_back(const struct st_pull *p, char *why, size_t n)
 {
-	char path[PATH_MAX + 8];
 	int ret;
 
 	if (p->replug) {
@@ -277,8 +180,7 @@ static inline int st_put_back(const struct st_pull *p, char *why, size_t n)
 		snprintf(why, n, "'%s' exit %d", p->replug, ret);
 		return ret ? -EIO : 0;
 	}
-	snprintf(path, sizeof(path), "%s/bind", p->drv);
-	ret = st_write(path, p->dev);
+	ret = drv_write(p->drv, p->dev, "bind");
 	snprintf(why, n, "bind %s: %s", p->dev, strerror(-ret));
 	return ret;
 }

@@ -133,11 +133,9 @@ static int testdrv_queue_setup(struct vb2_queue *q, unsigned int *nbuffers,
 			       unsigned int *nplanes, unsigned int sizes[],
 			       struct device *alloc_devs[])
 {
-	if (*nplanes)
-		return sizes[0] < testdrv_fmt.sizeimage ? -EINVAL : 0;
-	*nplanes = 1;
-	sizes[0] = testdrv_fmt.sizeimage;
-	return 0;
+	/* One format, one size: it is also the largest. */
+	return vlife_queue_setup(nplanes, sizes, testdrv_fmt.sizeimage,
+				 testdrv_fmt.sizeimage);
 }
 
 static int testdrv_buf_prepare(struct vb2_buffer *vb)

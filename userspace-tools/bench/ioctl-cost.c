@@ -31,6 +31,8 @@
 #include <unistd.h>
 #include <linux/videodev2.h>
 
+#include "vlife-util.h"
+
 #define MAX_BATCHES	64
 #define MAX_BUFS	8
 
@@ -38,10 +40,7 @@ static const char *only;
 
 static double now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
+	return now_ms() * 1e6;
 }
 
 static int cmp_double(const void *a, const void *b)

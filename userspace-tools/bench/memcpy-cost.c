@@ -13,12 +13,11 @@
 #include <string.h>
 #include <time.h>
 
+#include "vlife-util.h"
+
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return now_ms() * 1e3;
 }
 
 static int cmp_double(const void *a, const void *b)

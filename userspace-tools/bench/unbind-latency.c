@@ -34,6 +34,8 @@
 #include <unistd.h>
 #include <linux/videodev2.h>
 
+#include "vlife-util.h"
+
 #define NBUFS	4
 
 struct waiter {
@@ -48,10 +50,7 @@ static int unbinding;	/* __atomic: the unbind has started */
 
 static double now_us(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+	return now_ms() * 1e3;
 }
 
 static int buf_ioctl(int fd, unsigned long req, int index)

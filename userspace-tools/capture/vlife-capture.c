@@ -27,6 +27,8 @@
 #include <libv4l2.h>
 #include <png.h>
 
+#include "vlife-util.h"
+
 #define EXIT_USAGE	2	/* bad command line */
 #define EXIT_GONE	3	/* the device went away: ENODEV */
 #define EXIT_IO		4	/* the driver ended the stream: EIO */
@@ -195,14 +197,6 @@ static void usage(FILE *f)
 "    errors=N end=WHY exit=N\".\n", f);
 }
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static const char *fourcc_str(__u32 f)
 {
 	static char s[5];
@@ -243,22 +237,13 @@ static int call_error(struct capture *c, const char *what, int err)
 	return errno_status(err);
 }
 
-static int xioctl(int fd, unsigned long req, void *arg)
+/* libv4l2's ioctl, made again while a signal interrupts it: 0 or -1 */
+static int lib_ioctl(int fd, unsigned long req, void *arg)
 {
 	int r;
 
 	do {
 		r = v4l2_ioctl(fd, req, arg);
-	} while (r < 0 && errno == EINTR);
-	return r;
-}
-
-static int raw_ioctl(int fd, unsigned long req, void *arg)
-{
-	int r;
-
-	do {
-		r = ioctl(fd, req, arg);
 	} while (r < 0 && errno == EINTR);
 	return r;
 }
@@ -271,8 +256,8 @@ static int raw_ioctl(int fd, unsigned long req, void *arg)
 static int buf_ioctl(struct capture *c, unsigned long req, void *arg)
 {
 	if (c->use_dmabuf)
-		return raw_ioctl(c->fd, req, arg);
-	return xioctl(c->fd, req, arg);
+		return xioctl(c->fd, req, arg) ? -1 : 0;
+	return lib_ioctl(c->fd, req, arg);
 }
 
 static int set_format(struct capture *c)
@@ -282,7 +267,7 @@ static int set_format(struct capture *c)
 
 	memset(f, 0, sizeof(*f));
 	f->type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	if (xioctl(c->fd, VIDIOC_G_FMT, f) < 0)
+	if (lib_ioctl(c->fd, VIDIOC_G_FMT, f) < 0)
 		return call_error(c, "VIDIOC_G_FMT", errno);
 	if (!c->width && !c->fourcc)
 		return 0;
@@ -295,7 +280,7 @@ static int set_format(struct capture *c)
 	f->fmt.pix.field = V4L2_FIELD_ANY;
 	f->fmt.pix.bytesperline = 0;
 	f->fmt.pix.sizeimage = 0;
-	if (xioctl(c->fd, VIDIOC_S_FMT, f) < 0)
+	if (lib_ioctl(c->fd, VIDIOC_S_FMT, f) < 0)
 		return call_error(c, "VIDIOC_S_FMT", errno);
 	if (f->fmt.pix.pixelformat != want) {
 		fprintf(stderr, "vlife-capture: %s: format %s not supported",
@@ -343,7 +328,7 @@ static int mmap_setup(struct capture *c)
 		b.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		b.memory = V4L2_MEMORY_MMAP;
 		b.index = c->n;
-		if (xioctl(c->fd, VIDIOC_QUERYBUF, &b) < 0)
+		if (lib_ioctl(c->fd, VIDIOC_QUERYBUF, &b) < 0)
 			return call_error(c, "VIDIOC_QUERYBUF", errno);
 		c->bufs[c->n].dmabuf = -1;
 		c->bufs[c->n].length = b.length;
@@ -393,7 +378,7 @@ static int dmabuf_setup(struct capture *c)
 		e.type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
 		e.index = c->n;
 		e.flags = O_RDWR | O_CLOEXEC;
-		if (raw_ioctl(c->fd, VIDIOC_EXPBUF, &e) < 0)
+		if (xioctl(c->fd, VIDIOC_EXPBUF, &e))
 			return call_error(c, "VIDIOC_EXPBUF", errno);
 		c->bufs[c->n].dmabuf = e.fd;
 		c->bufs[c->n].length = b.length;
@@ -437,7 +422,7 @@ static void dmabuf_sync(struct capture *c, unsigned int i, __u64 flags)
 	struct dma_buf_sync s = { .flags = flags | DMA_BUF_SYNC_READ };
 
 	if (c->memory == V4L2_MEMORY_DMABUF)
-		raw_ioctl(c->bufs[i].dmabuf, DMA_BUF_IOCTL_SYNC, &s);
+		xioctl(c->bufs[i].dmabuf, DMA_BUF_IOCTL_SYNC, &s);
 }
 
 /* the sysfs directory of the node's device, into c->unbind_dev */
@@ -471,7 +456,6 @@ static void start_unbind(struct capture *c)
 {
 	char path[600];
 	const char *name = strrchr(c->unbind_dev, '/');
-	FILE *f;
 
 	name = name ? name + 1 : c->unbind_dev;
 	snprintf(path, sizeof(path), "%s/driver/unbind", c->unbind_dev);
@@ -486,15 +470,12 @@ static void start_unbind(struct capture *c)
 	}
 	if (c->unbind_pid)
 		return;
-	f = fopen(path, "w");
-	if (!f || fputs(name, f) < 0 || fclose(f) != 0)
-		_exit(errno ? errno : 1);
-	_exit(0);
+	_exit(-write_str(path, name));
 }
 
 static void finish_unbind(struct capture *c)
 {
-	double t0 = now_s();
+	double t0 = now_ms();
 	int st;
 
 	if (!c->unbind_pid)
@@ -505,7 +486,7 @@ static void finish_unbind(struct capture *c)
 	}
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		printf("unbind: done (waited %.0f ms more for it)\n",
-		       (now_s() - t0) * 1000);
+		       now_ms() - t0);
 	else
 		printf("unbind: failed: %s\n", WIFEXITED(st) ?
 		       strerror(WEXITSTATUS(st)) : "killed");
@@ -1047,7 +1028,7 @@ int main(int argc, char **argv)
 		return status;
 	}
 	memset(&cap, 0, sizeof(cap));
-	status = xioctl(c.fd, VIDIOC_QUERYCAP, &cap) < 0 ?
+	status = lib_ioctl(c.fd, VIDIOC_QUERYCAP, &cap) < 0 ?
 		 call_error(&c, "VIDIOC_QUERYCAP", errno) : 0;
 	if (!status)
 		status = set_format(&c);
@@ -1059,10 +1040,10 @@ int main(int argc, char **argv)
 		       "mmap");
 		status = c.use_dmabuf ? dmabuf_setup(&c) : mmap_setup(&c);
 	}
-	t0 = now_s();
+	t0 = now_ms() / 1e3;
 	if (!status)
 		status = stream(&c);
-	t0 = now_s() - t0;
+	t0 = now_ms() / 1e3 - t0;
 	finish_unbind(&c);
 	cleanup(&c, status);
 

@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "scenarios.h"
+#include "vlife-util.h"
 
 #define PROG "vlife-unplug-compliance"
 
@@ -234,14 +235,6 @@ static void parse(int argc, char **argv)
 		usage_error("unexpected argument");
 	if (!opt.t.unplug_cmd != !opt.t.replug_cmd)
 		usage_error("--unplug and --replug go together");
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 /*

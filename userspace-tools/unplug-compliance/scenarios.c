@@ -34,6 +34,7 @@
 #include <linux/videodev2.h>
 
 #include "scenarios.h"
+#include "vlife-util.h"
 
 #define MAX_BUFS	4
 #define MAX_FDS		16
@@ -63,55 +64,6 @@ static struct {
 	struct v4l2_capability cap;
 	struct v4l2_format fmt;
 } st;
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
-
-static void sleep_ms(int ms)
-{
-	usleep(ms * 1000);
-}
-
-/* ioctl() that returns 0 or errno. */
-static int xioctl(int fd, unsigned long req, void *arg)
-{
-	return ioctl(fd, req, arg) ? errno : 0;
-}
-
-/* First line of @path, without its newline: 0 or -errno. */
-static int read_line(const char *path, char *buf, size_t size)
-{
-	FILE *f = fopen(path, "r");
-	int ret = 0;
-
-	if (!f)
-		return -errno;
-	if (!fgets(buf, size, f))
-		ret = -EIO;
-	else
-		buf[strcspn(buf, "\n")] = 0;
-	fclose(f);
-	return ret;
-}
-
-/* Write @s to the file @path: 0 or -errno. */
-static int write_str(const char *path, const char *s)
-{
-	int fd, ret = 0;
-
-	fd = open(path, O_WRONLY);
-	if (fd < 0)
-		return -errno;
-	if (write(fd, s, strlen(s)) < 0)
-		ret = -errno;
-	close(fd);
-	return ret;
-}
 
 /* Last component of the symlink @link's target, in @out: 0 or -errno. */
 static int link_base(const char *link, char *out, size_t size)
@@ -312,6 +264,13 @@ static bool node_matches(const struct uc_target *t, const char *node)
 	return !node_device(d, p) && !strcmp(p, t->devpath);
 }
 
+/* find_node()'s match: @name is @arg's (a struct uc_target) node. */
+static bool target_node(const char *dir, const char *name, const void *arg)
+{
+	(void)dir;	/* node_matches() knows it from the target */
+	return node_matches(arg, name);
+}
+
 /* Find @t's node in sysfs and /dev, update path and node: 0 or -ENOENT. */
 int uc_find_node(struct uc_target *t)
 {
@@ -319,27 +278,13 @@ int uc_find_node(struct uc_target *t)
 		"/sys/class/video4linux";
 	const char *prefix = t->kind == UC_VIDEO ? "video" :
 		t->kind == UC_MEDIA ? "media" : "v4l-subdev";
-	char path[PATH_MAX];
-	struct dirent *de;
-	int ret = -ENOENT;
-	DIR *d;
+	char path[sizeof("/dev") + sizeof(t->node)];
 
-	d = opendir(dir);
-	if (!d)
+	if (find_node(dir, prefix, target_node, t, path, sizeof(path)))
 		return -ENOENT;
-	while (ret && (de = readdir(d))) {
-		if (strncmp(de->d_name, prefix, strlen(prefix)) ||
-		    !node_matches(t, de->d_name))
-			continue;
-		snprintf(path, sizeof(path), "/dev/%s", de->d_name);
-		if (access(path, F_OK))
-			continue;
-		snprintf(t->node, sizeof(t->node), "%s", de->d_name);
-		snprintf(t->path, sizeof(t->path), "%s", path);
-		ret = 0;
-	}
-	closedir(d);
-	return ret;
+	snprintf(t->node, sizeof(t->node), "%s", path + strlen("/dev/"));
+	snprintf(t->path, sizeof(t->path), "%s", path);
+	return 0;
 }
 
 /* Wait for the node to be back: 0 or -ENOENT. */
@@ -371,20 +316,15 @@ static int run_cmd(const char *cmd)
 	return ret == 0 ? 0 : -EIO;
 }
 
-static int drv_write(const struct uc_target *t, const char *file)
+/* Write the device's name to its driver's @file ("bind"): 0 or -errno. */
+static int t_write(const struct uc_target *t, const char *file)
 {
-	char p[PATH_MAX + 16];
-
-	snprintf(p, sizeof(p), "%s/%s", t->drvdir, file);
-	return write_str(p, t->devname);
+	return drv_write(t->drvdir, t->devname, file);
 }
 
-static bool dev_bound(const struct uc_target *t)
+static bool t_bound(const struct uc_target *t)
 {
-	char p[PATH_MAX + 256];
-
-	snprintf(p, sizeof(p), "%s/%s", t->drvdir, t->devname);
-	return access(p, F_OK) == 0;
+	return dev_bound(t->drvdir, t->devname);
 }
 
 /* Run the set-up command after a bind (a media-ctl pipeline set-up). */
@@ -409,12 +349,12 @@ int uc_ensure_bound(struct uc_target *t)
 	if (t->replug_cmd)
 		ret = run_cmd(t->replug_cmd);
 	else
-		ret = dev_bound(t) ? 0 : drv_write(t, "bind");
+		ret = t_bound(t) ? 0 : t_write(t, "bind");
 	if (ret)
 		return ret;
 	ret = wait_node(t);
-	if (ret && !t->replug_cmd && dev_bound(t) &&
-	    !drv_write(t, "unbind") && !drv_write(t, "bind"))
+	if (ret && !t->replug_cmd && t_bound(t) &&
+	    !t_write(t, "unbind") && !t_write(t, "bind"))
 		ret = wait_node(t);
 	return ret ? ret : setup(t);
 }
@@ -448,7 +388,7 @@ static bool unplug(struct uc_ctx *c)
 		       now_ms() - t0 < t->unbind_max_ms)
 			sleep_ms(5);
 	} else {
-		ret = drv_write(t, "unbind");
+		ret = t_write(t, "unbind");
 	}
 	ms = now_ms() - t0;
 	c->unbind_ms = ms;
@@ -475,7 +415,7 @@ static bool replug(struct uc_ctx *c)
 	double t0 = now_ms();
 	int ret;
 
-	ret = t->replug_cmd ? run_cmd(t->replug_cmd) : drv_write(t, "bind");
+	ret = t->replug_cmd ? run_cmd(t->replug_cmd) : t_write(t, "bind");
 	if (!need(c, !ret, "%s: %s", t->replug_cmd ? "replug command" :
 		  "bind", strerror(-ret)))
 		return false;
@@ -921,45 +861,6 @@ static void s_streaming_mmap(struct uc_ctx *c)
 	check_gone(c, st.q.fd, VIDIOC_QBUF, &b, "VIDIOC_QBUF");
 	check_gone(c, st.q.fd, VIDIOC_STREAMOFF, &type, "VIDIOC_STREAMOFF");
 	check_close(c, &st.q.fd, "close() with buffers mapped");
-}
-
-/*
- * Touching mapped memory must not fault: read (and write if @wr) each
- * page of @p; 0 or the signal it raised, at the offset left in @off.
- */
-static sigjmp_buf touch_env;
-static size_t touch_off;
-
-static void touch_handler(int sig)
-{
-	siglongjmp(touch_env, sig);
-}
-
-static int touch_pages(unsigned char *p, size_t len, bool wr, size_t *off)
-{
-	struct sigaction sa = { .sa_handler = touch_handler };
-	struct sigaction obus, osegv;
-	size_t pg = sysconf(_SC_PAGESIZE), i;
-	unsigned char v;
-	int sig;
-
-	__atomic_store_n(&touch_off, 0, __ATOMIC_SEQ_CST);
-	sigaction(SIGBUS, &sa, &obus);
-	sigaction(SIGSEGV, &sa, &osegv);
-	sig = sigsetjmp(touch_env, 1);
-	if (!sig) {
-		for (i = 0; i < len; i += pg) {
-			__atomic_store_n(&touch_off, i, __ATOMIC_SEQ_CST);
-			v = __atomic_load_n(p + i, __ATOMIC_SEQ_CST);
-			if (wr)
-				__atomic_store_n(p + i, v ^ 0x5a,
-						 __ATOMIC_SEQ_CST);
-		}
-	}
-	sigaction(SIGBUS, &obus, NULL);
-	sigaction(SIGSEGV, &osegv, NULL);
-	*off = __atomic_load_n(&touch_off, __ATOMIC_SEQ_CST);
-	return sig;
 }
 
 static void check_touch(struct uc_ctx *c, void *p, size_t len, bool wr,
@@ -1414,14 +1315,6 @@ static void s_latency_16fd(struct uc_ctx *c)
 }
 
 /* 9. rmmod while open: refused, or clean. */
-static int module_refcnt(const char *mod)
-{
-	char p[PATH_MAX], s[32];
-
-	snprintf(p, sizeof(p), "/sys/module/%s/refcnt", mod);
-	return read_line(p, s, sizeof(s)) ? -1 : atoi(s);
-}
-
 static bool module_has_holders(const char *mod)
 {
 	char p[PATH_MAX];
