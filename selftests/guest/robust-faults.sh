@@ -109,9 +109,23 @@ unbound_inject() {
 	[ -e "$3/$4" ] || echo "$4" >"$3/bind" 2>/dev/null
 	if wait_for 60 rb_nodes_up "$1"; then
 		tap_ok "$1: bound again after the faults ($2)"
+	elif [ "$2" = "sensor, I2C" ] && [ -e "$3/$4" ] && rb_rebind_bridge &&
+		wait_for 60 rb_nodes_up "$1"; then
+		tap_ok "$1: bound again after the faults ($2; the bridge rebound)"
 	else
 		tap_fail "$1: bound again after the faults ($2)"
 	fi
+}
+
+# When the bridge's .complete fails inside the sensor's probe, Debian's
+# 6.1 v4l2-async has already taken the sensor's match off the notifier's
+# waiting list and does not put it back (v4l2_async_register_subdev(),
+# err_unbind): the sensor, bound again, waits for a bridge that no longer
+# waits for it, until the bridge is bound again.  Upstream's, not vlife's.
+rb_rebind_bridge() {
+	tap_diag "sensor bound, graph not complete: binding the bridge again (v4l2-async of 6.1 drops a match whose .complete failed)"
+	_b=/sys/bus/platform/drivers/vlife-bridge
+	echo vlife-bridge.0 >$_b/unbind && echo vlife-bridge.0 >$_b/bind
 }
 
 # node_inject DRIVER NODE: open, REQBUFS and STREAMON.
