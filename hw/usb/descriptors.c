@@ -28,6 +28,8 @@ const struct emu_frame emu_frames[EMU_FRAMES] = {
 	{ EMU_FORMAT_MJPEG, 3, { 160, 120 }, { 333333, 666666, 1000000 } },
 };
 
+unsigned int emu_default_interval;
+
 static const __u8 emu_guid_yuy2[16] = {
 	'Y', 'U', 'Y', '2', 0x00, 0x00, 0x10, 0x00,
 	0x80, 0x00, 0x00, 0xaa, 0x00, 0x38, 0x9b, 0x71,
@@ -173,7 +175,7 @@ static void emu_put_frames(struct emu_buf *b, unsigned int format,
 		put32(b, bits * 10);	/* dwMinBitRate */
 		put32(b, bits * 30);	/* dwMaxBitRate */
 		put32(b, emu_frame_max(f));
-		put32(b, f->intervals[0]);	/* dwDefaultFrameInterval */
+		put32(b, f->intervals[emu_default_interval]); /* default */
 		put8(b, EMU_INTERVALS);		/* discrete intervals */
 		for (i = 0; i < EMU_INTERVALS; i++)
 			put32(b, f->intervals[i]);

@@ -80,10 +80,12 @@ struct emu_frame {
 	unsigned int format;
 	unsigned int index;
 	struct emu_size size;
-	__u32 intervals[EMU_INTERVALS];	/* 100 ns units, first: default */
+	__u32 intervals[EMU_INTERVALS];	/* 100 ns units, shortest first */
 };
 
 extern const struct emu_frame emu_frames[EMU_FRAMES];
+/* Which of each frame's intervals is its default (--default-fps). */
+extern unsigned int emu_default_interval;
 
 /* Processing unit controls, as the device implements them */
 enum emu_ctrl_id {

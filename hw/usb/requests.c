@@ -113,7 +113,7 @@ static void emu_params_default(struct emu_params *p)
 	const struct emu_frame *f;
 
 	f = emu_frame_find(EMU_FORMAT_YUYV, EMU_DEFAULT_FRAME);
-	emu_params_set(p, f, f->intervals[0]);
+	emu_params_set(p, f, f->intervals[emu_default_interval]);
 }
 
 /**

@@ -4,12 +4,14 @@
  * kernel's USB/IP virtual host controller (vhci_hcd).
  *
  *   vlife-usbcam-emu [--identity vendor|uvc] [--malformed N] [--short N]
- *                    [--overrun N] [--unplug-on-commit] [--unplugged] [-v]
+ *                    [--overrun N] [--unplug-on-commit] [--unplugged]
+ *                    [--default-fps 30|15|10] [-v]
  *
  * --malformed N: every Nth payload has a bad header; --short N: every Nth
  * frame ends after half its data; --overrun N: every Nth frame runs 4 KiB
  * past dwMaxVideoFrameSize; --unplug-on-commit: the first video commit
- * unplugs the camera, unanswered; --unplugged: start unplugged.
+ * unplugs the camera, unanswered; --unplugged: start unplugged;
+ * --default-fps: the frame rate every frame starts at (30 without it).
  *
  * Plugging in: a connected pair of stream sockets, one end handed to
  * vhci_hcd through /sys/devices/platform/vhci_hcd.0/attach ("port fd
@@ -405,7 +407,7 @@ static void emu_usage(void)
 	fprintf(stderr,
 		"usage: vlife-usbcam-emu [--identity vendor|uvc] [--malformed N]\n"
 		"       [--short N] [--overrun N] [--unplug-on-commit] [--unplugged]\n"
-		"       [-v]\n");
+		"       [--default-fps 30|15|10] [-v]\n");
 	exit(2);
 }
 
@@ -419,6 +421,18 @@ static unsigned int emu_arg_uint(const char *s)
 	return v;
 }
 
+/* The index of the interval of N frames per second, in every frame. */
+static unsigned int emu_arg_fps(const char *s)
+{
+	unsigned int fps = emu_arg_uint(s), i;
+
+	for (i = 0; fps && i < EMU_INTERVALS; i++)
+		if (emu_frames[0].intervals[i] == 10000000 / fps)
+			return i;
+	emu_usage();
+	return 0;
+}
+
 static void emu_args(struct emu *e, int argc, char **argv, bool *unplugged)
 {
 	static const struct option opts[] = {
@@ -428,6 +442,7 @@ static void emu_args(struct emu *e, int argc, char **argv, bool *unplugged)
 		{ "overrun", required_argument, NULL, 'o' },
 		{ "unplug-on-commit", no_argument, NULL, 'c' },
 		{ "unplugged", no_argument, NULL, 'u' },
+		{ "default-fps", required_argument, NULL, 'f' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ }
 	};
@@ -455,6 +470,9 @@ static void emu_args(struct emu *e, int argc, char **argv, bool *unplugged)
 			break;
 		case 'u':
 			*unplugged = true;
+			break;
+		case 'f':
+			emu_default_interval = emu_arg_fps(optarg);
 			break;
 		case 'v':
 			e->verbose = true;
