@@ -34,8 +34,9 @@
 #            allocations).
 #   stress   race stress (stress/race_stress.c): on each node, files used
 #            by several threads at once (ioctls, mmap, poll, open and close
-#            at random) while the device is pulled out and put back over
-#            and over:
+#            at random; the first file of each video node opened blocking,
+#            so DQBUF and DQEVENT wait and each pull-out must wake them)
+#            while the device is pulled out and put back over and over:
 #            the test driver by its platform unbind; the board by the
 #            bridge's platform unbind and the sensor's I2C unbind; the USB
 #            camera by its interface's unbind and by unplug and replug of
@@ -326,7 +327,7 @@ stress_part() {
 	# shellcheck disable=SC2086 # "cycles seconds"
 	set -- $stress
 	VLIFE_SEED=$seed rb_run race_stress "$drv" "$logs/stress.log" \
-		--cycles "$1" --seconds "$2" $long
+		--blocking --cycles "$1" --seconds "$2" $long
 	_line=$(grep '^# stress: ' "$logs/stress.log")
 	_n=$(echo "$_line" | sed -n 's/.*: \([0-9]*\) cycles.*/\1/p')
 	_c=$(echo "$_line" | sed -n 's/.*), \([0-9]*\) calls.*/\1/p')
