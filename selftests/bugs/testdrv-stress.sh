@@ -2,8 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # VLIFE_BUG=devm|nogate testdrv-stress.sh: the race stress
-# (selftests/stress/race_stress.c, as guest/robust-stress.sh runs it, plus
-# --blocking: one file per video node waits in DQBUF and DQEVENT) on the
+# (selftests/stress/race_stress.c --blocking, as stress/robust-driver.sh
+# runs it: one file per video node waits in DQBUF and DQEVENT) on the
 # core's test driver with a classic lifetime mistake put back (see
 # selftests/host/bug-switch.sh, which expects it caught):
 #   devm    the state freed at unbind: files held across the unbind by the

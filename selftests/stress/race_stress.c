@@ -26,7 +26,9 @@
  * With --blocking, the first file of each video node is opened without
  * O_NONBLOCK: its DQBUF and DQEVENT wait, and an unplug must wake them
  * (the unplug contract), or the hang check fails; one more pull-out at
- * the end wakes the calls still waiting.
+ * the end wakes the calls still waiting.  The "# blocking:" line counts
+ * the DQBUF and DQEVENT calls that waited (over WAITED_MS), and the
+ * longest wait.
  *
  * The seed is printed; VLIFE_SEED=N (or --seed N) replays each thread's
  * sequence of calls (the interleaving is the scheduler's).  Output is
@@ -51,6 +53,7 @@
 #define NBUFS		4
 #define CAP		V4L2_BUF_TYPE_VIDEO_CAPTURE
 #define WRITER_FIRST	PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
+#define WAITED_MS	100	/* a DQBUF/DQEVENT that lasted longer waited */
 
 /* The operations, for the counts. */
 enum st_op {
@@ -91,6 +94,7 @@ struct worker {
 	unsigned long long rng;
 	double call_start;	/* 0 when not in a call */
 	enum st_op call_op;
+	double longest;		/* the longest call on a blocking file, ms */
 };
 
 static struct st_target tgt;
@@ -103,7 +107,8 @@ static int hang_ms = 60000;
 /* Counts, updated atomically. */
 static unsigned long calls[OP_COUNT], bad_calls, opens_failed;
 static unsigned long errnos[ST_ERRNOS], cycles_done, pulls_done[ST_MAX_PULLS];
-static unsigned long cycle_failures, hangs, max_calls;
+static unsigned long cycle_failures, hangs, max_calls, waits;
+static bool blocking;		/* --blocking */
 
 static void count(unsigned long *c)
 {
@@ -127,8 +132,20 @@ static unsigned long total_calls(void)
  */
 static void result(struct worker *w, enum st_op op, int err)
 {
+	double ms = now_ms() - w->call_start;
+
 	count(&calls[op]);
 	w->call_start = 0;
+	/*
+	 * A DQBUF or DQEVENT that waited on a blocking file: woken by a
+	 * frame, an event, a STREAMOFF from another thread or the pull-out.
+	 */
+	if (!w->slot->flags && (op == OP_DQBUF || op == OP_DQEVENT) &&
+	    ms > WAITED_MS) {
+		count(&waits);
+		if (ms > w->longest)
+			w->longest = ms;
+	}
 	if (!err)
 		return;
 	if (st_errno_valid(err))
@@ -616,6 +633,7 @@ static void *cycler_main(void *arg)
 
 static void print_counts(double ms)
 {
+	double longest = 0;
 	char buf[1024];
 	int i, n = 0;
 
@@ -641,11 +659,17 @@ static void print_counts(double ms)
 			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
 				      strerrorname_np(i), errnos[i]);
 	ksft_print_msg("errnos:%s\n", buf[0] ? buf : " none");
+	if (!blocking)
+		return;
+	for (i = 0; i < nworkers; i++)
+		if (workers[i].longest > longest)
+			longest = workers[i].longest;
+	ksft_print_msg("blocking: %lu DQBUF/DQEVENT waited > %d ms, max %.0f\n",
+		       waits, WAITED_MS, longest);
 }
 
 /* The sizes of the run, from the command line. */
 static unsigned long fds = 2, threads = 2, cycles = 20, seconds = 60;
-static bool blocking;
 
 /* A numeric option: 1 if @opt is one (its value @arg), 0 if not. */
 static int num_opt(const char *opt, const char *arg)

@@ -184,15 +184,16 @@ rb_live_zero() {
 	fi
 }
 
-# rb_mark: start of a driver's cases; rb_verdict DRIVER PART: record
-# whether any of them failed since (or a program run by rb_run).
+# rb_mark: start of a driver's cases; rb_verdict DRIVER PART [N]: record
+# whether any of them failed since (or a program run by rb_run), or N
+# cases before (a part in two pieces).
 rb_mark() {
 	rb_mark_failed=$tap_failed
 	rb_mark_prog=$rb_failed
 }
 
 rb_verdict() {
-	if [ "$tap_failed" = "$rb_mark_failed" ] &&
+	if [ $((tap_failed - rb_mark_failed + ${3:-0})) = 0 ] &&
 	   [ "$rb_failed" = "$rb_mark_prog" ]; then
 		rb_record "$1" "$2 result" ok
 	else
