@@ -18,10 +18,11 @@
  *
  * -p PEER: the same on the node PEER, each batch of the node followed by
  * one of the peer (in alternating order), and the line is "<name> <ns>
- * <peer ns> <ratio>", the ratio being the median of the batches' own
- * ratios: two batches a few milliseconds apart see the same load, so
- * the drift of a shared machine cancels out of it (medians taken minutes
- * apart do not cancel it).
+ * <peer ns> <ratio>", the ratio of the two medians: both are taken over
+ * the same seconds, so the drift of a shared machine's load cancels out
+ * of it (medians of runs minutes apart do not cancel it).  Not the median
+ * of the batch ratios: a QBUF+DQBUF batch is a few calls, and one
+ * interrupt decides its ratio.
  *
  * IOCTL: that one only (to profile it).  An ioctl a node does not offer
  * prints "<name> n/a <reason>".  Used to compare a vlife node (every call
@@ -78,12 +79,12 @@ static double median(const double *v, int n)
 
 /*
  * The line of one ioctl: "n/a" with the first reason, the node's median,
- * and with a peer its median and the median of the batch ratios.
+ * and with a peer its median and the ratio of the medians.
  */
 static void report(const char *name, int batches)
 {
-	double r[MAX_BATCHES];
-	int b, k;
+	double a, p;
+	int k;
 
 	for (k = 0; k < nnodes; k++)
 		if (nodes[k].why) {
@@ -91,12 +92,11 @@ static void report(const char *name, int batches)
 			       nodes[k].why);
 			return;
 		}
-	printf("%s %.0f", name, median(nodes[0].ns, batches));
+	a = median(nodes[0].ns, batches);
+	printf("%s %.0f", name, a);
 	if (nnodes == 2) {
-		for (b = 0; b < batches; b++)
-			r[b] = nodes[0].ns[b] / nodes[1].ns[b];
-		printf(" %.0f %.2f", median(nodes[1].ns, batches),
-		       median(r, batches));
+		p = median(nodes[1].ns, batches);
+		printf(" %.0f %.2f", p, a / p);
 	}
 	printf("\n");
 }
