@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * ioctl-cost - time cheap V4L2 ioctls on one node.
+ * ioctl-cost - time cheap V4L2 ioctls on one node, or on two side by side.
  *
- *   ioctl-cost /dev/videoN [calls per batch [batches [IOCTL]]]
+ *   ioctl-cost [-p PEER] /dev/videoN [calls per batch [batches [IOCTL]]]
  *
  * Prints one line per ioctl: "<name> <ns per call>", the median over the
  * batches (default 9 batches of 5000 calls):
@@ -16,10 +16,18 @@
  *                    and queued again back to back, timed; the batch's
  *                    time over its buffers is one cycle.
  *
- * IOCTL: that one only (to profile it).  An ioctl the node does not offer
- * prints "<name> n/a <reason>".  Used to
- * compare a vlife node (every call through the unplug gate) with vivid in
- * the same VM run; only ratios between nodes mean anything.
+ * -p PEER: the same on the node PEER, each batch of the node followed by
+ * one of the peer (in alternating order), and the line is "<name> <ns>
+ * <peer ns> <ratio>", the ratio of the two medians: both are taken over
+ * the same seconds, so the drift of a shared machine's load cancels out
+ * of it (medians of runs minutes apart do not cancel it).  Not the median
+ * of the batch ratios: a QBUF+DQBUF batch is a few calls, and one
+ * interrupt decides its ratio.
+ *
+ * IOCTL: that one only (to profile it).  An ioctl a node does not offer
+ * prints "<name> n/a <reason>".  Used to compare a vlife node (every call
+ * through the unplug gate) with vivid in the same VM run; only ratios
+ * between nodes mean anything.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -36,7 +44,17 @@
 #define MAX_BATCHES	64
 #define MAX_BUFS	8
 
+/* A node measured: the node, or the peer (-p). */
+struct node {
+	int fd;
+	int nbufs;			/* QBUF+DQBUF: buffers streaming */
+	const char *why;		/* not measured: why */
+	double ns[MAX_BATCHES];		/* ns per call, each batch */
+};
+
 static const char *only;
+static struct node nodes[2];
+static int nnodes = 1;
 
 static double now_ns(void)
 {
@@ -50,33 +68,73 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static double median(double *v, int n)
+static double median(const double *v, int n)
 {
-	qsort(v, n, sizeof(*v), cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+	double s[MAX_BATCHES];
+
+	memcpy(s, v, n * sizeof(*v));
+	qsort(s, n, sizeof(*s), cmp_double);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
 }
 
-static int bench(int fd, const char *name, unsigned long req, void *arg,
-		 long n, int batches)
+/*
+ * The line of one ioctl: "n/a" with the first reason, the node's median,
+ * and with a peer its median and the ratio of the medians.
+ */
+static void report(const char *name, int batches)
 {
-	double ns[MAX_BATCHES], start;
+	double a, p;
+	int k;
+
+	for (k = 0; k < nnodes; k++)
+		if (nodes[k].why) {
+			printf("%s n/a %s%s\n", name, k ? "peer: " : "",
+			       nodes[k].why);
+			return;
+		}
+	a = median(nodes[0].ns, batches);
+	printf("%s %.0f", name, a);
+	if (nnodes == 2) {
+		p = median(nodes[1].ns, batches);
+		printf(" %.0f %.2f", p, a / p);
+	}
+	printf("\n");
+}
+
+/* One batch of @n calls on @nd. */
+static void batch(struct node *nd, unsigned long req, void *arg, long n,
+		  int b)
+{
+	double start = now_ns();
 	long i;
-	int b;
+
+	for (i = 0; i < n; i++)
+		ioctl(nd->fd, req, arg);
+	nd->ns[b] = (now_ns() - start) / n;
+}
+
+/* @arg0 for the node, @arg1 for the peer: each its own copy. */
+static void bench(const char *name, unsigned long req, void *arg0,
+		  void *arg1, long n, int batches)
+{
+	void *arg[2] = { arg0, arg1 };
+	int b, j, k;
 
 	if (only && strcmp(only, name))
-		return 0;
-	if (ioctl(fd, req, arg)) {
-		printf("%s n/a %s\n", name, strerror(errno));
-		return 0;
-	}
-	for (b = 0; b < batches; b++) {
-		start = now_ns();
-		for (i = 0; i < n; i++)
-			ioctl(fd, req, arg);
-		ns[b] = (now_ns() - start) / n;
-	}
-	printf("%s %.0f\n", name, median(ns, batches));
-	return 0;
+		return;
+	for (k = 0; k < nnodes; k++)
+		nodes[k].why = ioctl(nodes[k].fd, req, arg[k]) ?
+			strerror(errno) : NULL;
+	for (k = 0; k < nnodes; k++)
+		if (nodes[k].why)
+			batches = 0;
+	/* batch b: the node first if b is even, the peer first if odd */
+	for (b = 0; b < batches; b++)
+		for (j = 0; j < nnodes; j++) {
+			k = b % 2 ? nnodes - 1 - j : j;
+			batch(&nodes[k], req, arg[k], n, b);
+		}
+	report(name, batches);
 }
 
 /* The control G_CTRL reads: brightness, or the first plain one. */
@@ -136,7 +194,8 @@ static int qbuf(int fd, unsigned long req, int index)
 	return ioctl(fd, req, &b);
 }
 
-static void bench_qbuf(int fd, int batches)
+/* @nd streaming into its buffers, or @nd->why set. */
+static void stream_on(struct node *nd)
 {
 	struct v4l2_requestbuffers rb = {
 		.count = MAX_BUFS,
@@ -144,79 +203,123 @@ static void bench_qbuf(int fd, int batches)
 		.memory = V4L2_MEMORY_MMAP,
 	};
 	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
-	double ns[MAX_BATCHES], start;
-	const char *why = NULL;
-	int b, i, n;
+	int i;
 
-	if (only && strcmp(only, "QBUF+DQBUF"))
-		return;
-	if (ioctl(fd, VIDIOC_REQBUFS, &rb)) {
+	nd->why = NULL;
+	if (ioctl(nd->fd, VIDIOC_REQBUFS, &rb)) {
 		/* Large dma-contig buffers may not be there: fewer. */
 		rb.count = 2;
-		if (ioctl(fd, VIDIOC_REQBUFS, &rb)) {
-			printf("QBUF+DQBUF n/a REQBUFS: %s\n", strerror(errno));
+		if (ioctl(nd->fd, VIDIOC_REQBUFS, &rb)) {
+			nd->why = "REQBUFS failed";
 			return;
 		}
 	}
-	n = rb.count > MAX_BUFS ? MAX_BUFS : rb.count;
-	for (i = 0; i < n; i++)
-		if (qbuf(fd, VIDIOC_QBUF, i))
-			why = "QBUF";
-	if (!why && ioctl(fd, VIDIOC_STREAMON, &type))
-		why = "STREAMON";
-	for (b = 0; !why && b < batches; b++) {
-		if (wait_filled(fd, n)) {
-			why = "waiting for filled buffers";
-			break;
-		}
-		start = now_ns();
-		for (i = 0; i < n; i++)
-			if (qbuf(fd, VIDIOC_DQBUF, i))
-				why = "DQBUF";
-		for (i = 0; i < n; i++)
-			if (qbuf(fd, VIDIOC_QBUF, i))
-				why = "QBUF";
-		ns[b] = (now_ns() - start) / n;
+	nd->nbufs = rb.count > MAX_BUFS ? MAX_BUFS : rb.count;
+	for (i = 0; i < nd->nbufs; i++)
+		if (qbuf(nd->fd, VIDIOC_QBUF, i))
+			nd->why = "QBUF failed";
+	if (!nd->why && ioctl(nd->fd, VIDIOC_STREAMON, &type))
+		nd->why = "STREAMON failed";
+}
+
+static void stream_off(struct node *nd)
+{
+	struct v4l2_requestbuffers rb = {
+		.type = V4L2_BUF_TYPE_VIDEO_CAPTURE,
+		.memory = V4L2_MEMORY_MMAP,
+	};
+	int type = V4L2_BUF_TYPE_VIDEO_CAPTURE;
+
+	ioctl(nd->fd, VIDIOC_STREAMOFF, &type);
+	ioctl(nd->fd, VIDIOC_REQBUFS, &rb);
+}
+
+/* One batch: every buffer, once filled, dequeued and queued again. */
+static void qbuf_batch(struct node *nd, int b)
+{
+	double start;
+	int i;
+
+	if (wait_filled(nd->fd, nd->nbufs)) {
+		nd->why = "no filled buffers";
+		return;
 	}
-	if (why)
-		printf("QBUF+DQBUF n/a %s: %s\n", why, strerror(errno));
-	else
-		printf("QBUF+DQBUF %.0f\n", median(ns, batches));
-	ioctl(fd, VIDIOC_STREAMOFF, &type);
-	rb.count = 0;
-	ioctl(fd, VIDIOC_REQBUFS, &rb);
+	start = now_ns();
+	for (i = 0; i < nd->nbufs; i++)
+		if (qbuf(nd->fd, VIDIOC_DQBUF, i))
+			nd->why = "DQBUF failed";
+	for (i = 0; i < nd->nbufs; i++)
+		if (qbuf(nd->fd, VIDIOC_QBUF, i))
+			nd->why = "QBUF failed";
+	nd->ns[b] = (now_ns() - start) / nd->nbufs;
+}
+
+static void bench_qbuf(int batches)
+{
+	int b, j, k;
+
+	if (only && strcmp(only, "QBUF+DQBUF"))
+		return;
+	for (k = 0; k < nnodes; k++)
+		stream_on(&nodes[k]);
+	for (b = 0; b < batches; b++)
+		for (j = 0; j < nnodes; j++) {
+			k = b % 2 ? nnodes - 1 - j : j;
+			if (!nodes[k].why)
+				qbuf_batch(&nodes[k], b);
+		}
+	report("QBUF+DQBUF", batches);
+	for (k = 0; k < nnodes; k++)
+		stream_off(&nodes[k]);
 }
 
 int main(int argc, char **argv)
 {
-	struct v4l2_capability cap;
-	struct v4l2_format fmt = { .type = V4L2_BUF_TYPE_VIDEO_CAPTURE };
-	struct v4l2_control ctrl = { 0 };
-	long n = argc > 2 ? atol(argv[2]) : 5000;
-	int batches = argc > 3 ? atoi(argv[3]) : 9;
-	int fd;
+	struct v4l2_capability cap[2];
+	struct v4l2_format fmt[2] = {
+		{ .type = V4L2_BUF_TYPE_VIDEO_CAPTURE },
+		{ .type = V4L2_BUF_TYPE_VIDEO_CAPTURE },
+	};
+	struct v4l2_control ctrl[2] = { { 0 } };
+	const char *path[2] = { NULL, NULL };
+	long n;
+	int batches, k;
 
+	if (argc > 2 && !strcmp(argv[1], "-p")) {
+		path[1] = argv[2];
+		nnodes = 2;
+		argv += 2;
+		argc -= 2;
+	}
+	path[0] = argv[1];
+	n = argc > 2 ? atol(argv[2]) : 5000;
+	batches = argc > 3 ? atoi(argv[3]) : 9;
 	only = argc > 4 ? argv[4] : NULL;
 	if (argc < 2 || n < 1 || batches < 1 || batches > MAX_BATCHES) {
-		fprintf(stderr,
-			"usage: %s /dev/videoN [calls [batches (1-%d) [IOCTL]]]\n",
-			argv[0], MAX_BATCHES);
+		fprintf(stderr, "usage: %s [-p PEER] /dev/videoN %s\n",
+			argv[0], "[calls [batches (1-64) [IOCTL]]]");
 		return 2;
 	}
-	/* Non-blocking: a DQBUF that would wait is a failed measurement. */
-	fd = open(argv[1], O_RDWR | O_NONBLOCK);
-	if (fd < 0) {
-		perror(argv[1]);
-		return 1;
+	for (k = 0; k < nnodes; k++) {
+		/* Non-blocking: a DQBUF that would wait is a failure. */
+		nodes[k].fd = open(path[k], O_RDWR | O_NONBLOCK);
+		if (nodes[k].fd < 0) {
+			perror(path[k]);
+			return 1;
+		}
 	}
-	bench(fd, "QUERYCAP", VIDIOC_QUERYCAP, &cap, n, batches);
-	bench(fd, "G_FMT", VIDIOC_G_FMT, &fmt, n, batches);
-	ctrl.id = pick_ctrl(fd);
-	if (ctrl.id)
-		bench(fd, "G_CTRL", VIDIOC_G_CTRL, &ctrl, n, batches);
+	bench("QUERYCAP", VIDIOC_QUERYCAP, &cap[0], &cap[1], n, batches);
+	bench("G_FMT", VIDIOC_G_FMT, &fmt[0], &fmt[1], n, batches);
+	for (k = 0; k < nnodes; k++)
+		ctrl[k].id = pick_ctrl(nodes[k].fd);
+	if (ctrl[0].id && (nnodes == 1 || ctrl[1].id))
+		bench("G_CTRL", VIDIOC_G_CTRL, &ctrl[0], &ctrl[1], n,
+		      batches);
 	else if (!only || !strcmp(only, "G_CTRL"))
-		printf("G_CTRL n/a no readable control\n");
-	bench_qbuf(fd, batches);
-	close(fd);
+		printf("G_CTRL n/a %sno readable control\n",
+		       ctrl[0].id ? "peer: " : "");
+	bench_qbuf(batches);
+	for (k = 0; k < nnodes; k++)
+		close(nodes[k].fd);
 	return 0;
 }

@@ -9,15 +9,21 @@
  * queuing them again, so it sleeps in DQBUF between frames), the others
  * are non-owners sleeping in poll() for POLLPRI (a control event; a node
  * allows one streaming owner), one thread each.  The rest are idle.  Then
- * DEVICE is written to DRIVER/unbind and two times are printed:
+ * DEVICE is written to DRIVER/unbind and two times are printed.  A waiter
+ * that is back stays parked (in a read() of a pipe) until the
+ * measurement is over: its thread's exit is not the driver's cost.
  *
  *   fds N waiters W write_us T1 waiters_us T2 close_us T3 early E stuck S
+ *   streaming X start_s T0
  *
  * T1: the unbind write returned; T2: the last waiter came back (its ioctl
  * failed or its poll() returned), both from the start of the write; T3:
  * closing every file afterwards.  E: waiters that came back before the
  * unbind (their measurement is void), S: waiters still sleeping 20 s after
- * it.  If the node cannot stream, the first file polls like the others.
+ * it; X: 1 if the first file streamed.  If the node cannot stream, the
+ * first file polls like the others.  T0: the start of the write in
+ * seconds of CLOCK_MONOTONIC, to find it in a profile (perf record -k
+ * mono).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -47,6 +53,7 @@ struct waiter {
 };
 
 static int unbinding;	/* __atomic: the unbind has started */
+static int parked[2];	/* a pipe: a waiter that is back reads from it */
 
 static double now_us(void)
 {
@@ -102,6 +109,13 @@ static void *waiter_fn(void *arg)
 	}
 	w->end = now_us();
 	__atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+	/*
+	 * Parked until the measurement is over: a thread's exit (glibc
+	 * returning its stack with madvise(), a TLB flush on every CPU)
+	 * would compete with the unbind for the CPUs, and be measured.
+	 */
+	while (read(parked[0], &i, 1) < 0 && errno == EINTR)
+		;
 	return NULL;
 }
 
@@ -141,7 +155,7 @@ int main(int argc, char **argv)
 	ufd = open(path, O_WRONLY);
 	fds = calloc(nfds, sizeof(*fds));
 	w = calloc(nw, sizeof(*w));
-	if (ufd < 0 || !fds || !w) {
+	if (ufd < 0 || !fds || !w || pipe(parked)) {
 		perror(path);
 		return 1;
 	}
@@ -191,10 +205,12 @@ int main(int argc, char **argv)
 	for (i = 0; i < nfds; i++)
 		close(fds[i]);
 	tc = now_us() - tc;
+	close(parked[1]);		/* the waiters exit */
 	printf("fds %d waiters %d write_us %.0f waiters_us %.0f", nfds, nw,
 	       t1 - t0, last - t0);
-	printf(" close_us %.0f early %d stuck %d streaming %d\n", tc, early,
+	printf(" close_us %.0f early %d stuck %d streaming %d", tc, early,
 	       stuck, w[0].streaming);
+	printf(" start_s %.6f\n", t0 / 1e6);
 	/* A stuck thread is reported, not waited for: exit takes it. */
 	return stuck ? 1 : 0;
 }
