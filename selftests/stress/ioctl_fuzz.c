@@ -394,7 +394,9 @@ static void fix(enum fix fx, void *arg)
 
 /*
  * CREATE_BUFS allocates count times the size asked for, up to 32 times
- * 4 GB, and the drivers (as upstream's) take any size at least the
+ * 4 GB.  vlife's drivers refuse more than twice their largest frame
+ * (vlife_queue_setup(), checked by core_test's create_bufs_size_bounded),
+ * but upstream's, the peers this also runs on, take any size at least the
  * format's: the OOM killer, not the driver, would end the run.  Keep it
  * to 16 buffers of at most 4 MB each.
  */
