@@ -126,10 +126,11 @@ else
 	[ "$drv" = testdrv ] && n_load=8
 fi
 [ -n "$long" ] && n_load=32 n_rm=32
-# shellcheck disable=SC2086 # "count seconds [every]"
-[ -n "${VLIFE_STRESS_SECONDS:-}" ] && stress="$(set -- $stress; echo "$1") $VLIFE_STRESS_SECONDS"
-# shellcheck disable=SC2086
-[ -n "${VLIFE_FUZZ_SECONDS:-}" ] && fuzz="$(set -- $fuzz; echo "$1 $VLIFE_FUZZ_SECONDS $3")"
+# stress is "cycles seconds", fuzz "calls seconds every": swap the seconds
+[ -n "${VLIFE_STRESS_SECONDS:-}" ] &&
+	stress="${stress%% *} $VLIFE_STRESS_SECONDS"
+[ -n "${VLIFE_FUZZ_SECONDS:-}" ] &&
+	fuzz="${fuzz%% *} $VLIFE_FUZZ_SECONDS ${fuzz##* }"
 [ "$drv" = testdrv ] || n_load=${VLIFE_ROBUST_BURST:-$n_load}
 fault_max=${VLIFE_FAULT_MAX:-3000}
 fault_secs=12
