@@ -6,7 +6,10 @@
 
 #include <media/vlife.h>
 
+#include <linux/delay.h>
+#include <linux/module.h>
 #include <linux/poll.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <media/v4l2-async.h>
 #include <media/v4l2-dev.h>
@@ -343,9 +346,43 @@ static struct v4l2_device vlife_fops_v4l2_dev = { .name = "vlife-core" };
 static struct v4l2_subdev vlife_fops_sd;
 static const struct v4l2_subdev_ops vlife_fops_sd_ops;
 
+/*
+ * The module's references now: what vlife_subdev_init() waits to come
+ * back to.  (Loading holds one while init runs; a dependent module cannot
+ * take one before init returns.)
+ */
+static int vlife_subdev_init_refs(void)
+{
+#if defined(MODULE) && IS_ENABLED(CONFIG_MODULE_UNLOAD)
+	return module_refcount(THIS_MODULE);
+#else
+	return 0;
+#endif
+}
+
+/*
+ * The node's release drops the module reference its subdev took
+ * (sd->owner) after its last touch of this module's memory.  Wait until
+ * the module's references are back to @refs, so that it unloads as soon
+ * as it has loaded: with CONFIG_DEBUG_KOBJECT_RELEASE the release comes
+ * 1-4 s after the node is unregistered, and "insmod; rmmod" failed with
+ * EBUSY.  Only a process that opened the node in its instant (root: udev
+ * has not yet set the node's mode) delays it until closing it.  If the
+ * load succeeds (@loaded), a fatal signal ends the wait and leaves the
+ * module pinned until then, which is safe; a failed load frees the module
+ * at once, so it waits regardless.
+ */
+static void vlife_subdev_init_wait_release(int refs, bool loaded)
+{
+	while (vlife_subdev_init_refs() > refs &&
+	       !(loaded && fatal_signal_pending(current)))
+		msleep(10);
+}
+
 int vlife_subdev_init(void)
 {
 	struct v4l2_subdev *sd = &vlife_fops_sd;
+	int refs = vlife_subdev_init_refs();
 	int ret;
 
 	ret = v4l2_device_register(NULL, &vlife_fops_v4l2_dev);
@@ -362,6 +399,7 @@ int vlife_subdev_init(void)
 			vlife_v4l2_subdev_fops = sd->devnode->fops;
 	}
 	v4l2_device_unregister(&vlife_fops_v4l2_dev);
+	vlife_subdev_init_wait_release(refs, !ret);
 	return ret;
 }
 
