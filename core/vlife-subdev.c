@@ -376,7 +376,7 @@ static void vlife_subdev_init_wait_release(int refs, bool loaded)
 {
 	while (vlife_subdev_init_refs() > refs &&
 	       !(loaded && fatal_signal_pending(current)))
-		msleep(10);
+		msleep(20);
 }
 
 int vlife_subdev_init(void)
