@@ -282,9 +282,12 @@ struct usbcam_stats {
  * @in_frame: a frame has begun and has not ended
  * @frame_error: the frame in progress is damaged
  * @sequence: frame number since STREAMON
+ * @counting: a frame has had a buffer since STREAMON; frames are counted
+ *	from that one (those before, while start_streaming holds the
+ *	buffers back, are not the application's)
  * @stats: stream statistics
  *
- * The frame assembly fields (@cur to @sequence) belong to the URB
+ * The frame assembly fields (@cur to @counting) belong to the URB
  * completion handler: the host controller completes one endpoint's URBs
  * one at a time, and stop_streaming touches them only after killing the
  * URBs.
@@ -326,6 +329,7 @@ struct usbcam {
 	bool in_frame;
 	bool frame_error;
 	u32 sequence;
+	bool counting;
 	struct usbcam_stats stats;
 };
 
@@ -498,17 +502,19 @@ static void usbcam_frame_begin(struct usbcam *cam, int fid)
 		cam->frame_error = true;	/* no EOF: payloads lost */
 		usbcam_frame_end(cam);
 	}
-	if (cam->last_fid >= 0)
+	if (cam->last_fid >= 0 && cam->counting)
 		cam->sequence++;
 	cam->last_fid = fid;
 	cam->in_frame = true;
 	cam->frame_error = false;
 	cam->bytes = 0;
 	cam->cur = usbcam_next_buffer(cam);
-	if (cam->cur)
+	if (cam->cur) {
 		cam->cur->vb.vb2_buf.timestamp = ktime_get_ns();
-	else
+		cam->counting = true;
+	} else {
 		cam->stats.dropped++;
+	}
 }
 
 /* Payload data: copied while it fits, the frame is bad past the end. */
@@ -766,24 +772,41 @@ static void usbcam_return_buffers(struct usbcam *cam,
  * Negotiate (the camera was told to stop when the last stream ended, or
  * never started one), then start the URBs.  STREAMON and read() run this
  * inside the gate of their file operation.
+ *
+ * The queued buffers are held back until every URB is in flight: the
+ * first URBs may complete a frame while a later one fails to submit, and
+ * a start_streaming that fails must give every buffer back as QUEUED,
+ * none done (vb2 WARNs otherwise; found by failing STREAMON's allocations
+ * one by one).  Meanwhile the completion handler finds no buffer and
+ * drops the frame, uncounted: the first frame with a buffer is frame 0.
  */
 static int usbcam_start_streaming(struct vb2_queue *q, unsigned int count)
 {
 	struct usbcam *cam = vb2_get_drv_priv(q);
+	unsigned long flags;
+	LIST_HEAD(held);
 	int ret;
 
 	cam->sequence = 0;
+	cam->counting = false;
 	cam->last_fid = -1;
 	cam->in_frame = false;
 	cam->cur = NULL;
+	spin_lock_irqsave(&cam->qlock, flags);
+	list_splice_init(&cam->bufs, &held);
+	spin_unlock_irqrestore(&cam->qlock, flags);
 	ret = usbcam_commit(cam);
 	if (!ret)
 		ret = usbcam_start_urbs(cam);
 	if (ret) {
 		usbcam_kill_urbs(cam);
 		usbcam_free_urbs(cam);
-		usbcam_return_buffers(cam, VB2_BUF_STATE_QUEUED);
 	}
+	spin_lock_irqsave(&cam->qlock, flags);
+	list_splice(&held, &cam->bufs);
+	spin_unlock_irqrestore(&cam->qlock, flags);
+	if (ret)
+		usbcam_return_buffers(cam, VB2_BUF_STATE_QUEUED);
 	return ret;
 }
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * vlife-usbcam-emu - the vlife USB camera, emulated in userspace behind
- * the kernel's USB/IP virtual host controller (vhci_hcd).  What its parts
- * share: the camera's fixed properties, the emulator state, and each
- * part's entry points:
+ * the kernel's USB/IP virtual host controller (vhci_hcd) or, where the
+ * kernel has it, raw-gadget on dummy_hcd.  What its parts share: the
+ * camera's fixed properties, the emulator state, and each part's entry
+ * points:
  *
  *   descriptors.c  device, configuration and string descriptors
  *   requests.c     control requests: standard ones, UVC controls, video
@@ -11,12 +12,16 @@
  *   frames.c       YUYV test pattern and MJPEG frames (jpeg.c encodes)
  *   stream.c       the bulk IN endpoint: payload headers, faults, pacing,
  *                  filling the host's URBs packet by packet
- *   usbip.c        the USB/IP connection: plug, unplug, URBs, main()
+ *   main.c         options, signals, main(): runs one transport
+ *   usbip.c        transport: the USB/IP connection (plug, unplug, URBs)
+ *   rawgadget.c    transport: /dev/raw-gadget on dummy_hcd (ep0 events,
+ *                  bulk writes)
  *
  * Descriptors and requests are handled as the byte layouts of the USB and
  * UVC specifications (offsets, little-endian fields), not through C
- * structures: that is how they travel on the bus.  The emulator is one
- * thread around poll(): no locking.
+ * structures: that is how they travel on the bus.  The camera's parts
+ * take no lock: the USB/IP transport is one thread around poll(); the
+ * raw-gadget one calls into them only with its one mutex held.
  */
 #ifndef VLIFE_USBCAM_EMU_H
 #define VLIFE_USBCAM_EMU_H
@@ -178,6 +183,7 @@ struct emu_stream {
 	unsigned int cur;	/* chunk being sent */
 	size_t cur_off;		/* bytes of it sent */
 	struct emu_urb *urbs;	/* waiting for data, oldest first */
+	unsigned int gen;	/* stops so far: older payloads are stale */
 };
 
 struct emu {
@@ -194,9 +200,21 @@ struct emu {
 	__u8 error_code;	/* VC_REQUEST_ERROR_CODE_CONTROL */
 	bool unplug_now;	/* set by a request: unplug, do not answer */
 	struct emu_stream stream;
+	/*
+	 * Called by the stream when a frame's payloads are ready and when
+	 * it stops (raw-gadget's bulk writer waits for both); NULL when the
+	 * transport feeds URBs (emu_urb_complete()).
+	 */
+	void (*kick)(struct emu *e);
 };
 
+/* A transport's main loop: the exit status. */
+typedef int (*emu_run_fn)(struct emu *e, int sigfd, bool unplugged);
+
 const char *emu_stamp(void);
+int emu_signal_read(int sigfd);
+int emu_usbip_run(struct emu *e, int sigfd, bool unplugged);
+int emu_raw_run(struct emu *e, int sigfd, bool unplugged);
 
 /* A line on stderr, with a timestamp; emu_dbg() only with -v. */
 #define emu_log(fmt, ...)						\
@@ -213,6 +231,8 @@ int emu_desc_string(enum emu_identity identity, unsigned int index,
 		    __u8 *buf, size_t size);
 
 void emu_requests_init(struct emu *e);
+void emu_setup_parse(const __u8 *p, struct emu_setup *s);
+bool emu_control_pulls_plug(struct emu *e, const struct emu_setup *s);
 int emu_control(struct emu *e, const struct emu_setup *s, const __u8 *out,
 		size_t out_len, __u8 *in);
 const struct emu_frame *emu_frame_find(unsigned int format,
@@ -235,6 +255,7 @@ void emu_stream_tick(struct emu *e);
 void emu_stream_urb(struct emu *e, struct emu_urb *urb);
 bool emu_stream_unlink(struct emu *e, __u32 seqnum);
 void emu_stream_flush_urbs(struct emu *e);
+size_t emu_stream_take(struct emu *e, __u8 *buf, bool *zlp);
 void emu_stream_exit(struct emu *e);
 
 void emu_urb_complete(struct emu *e, struct emu_urb *urb, int status);

@@ -339,11 +339,6 @@ static int emu_vs_set(struct emu *e, const struct emu_setup *s,
 		return 0;
 	}
 	if (selector == UVC_VS_COMMIT_CONTROL) {
-		if (e->faults.unplug_on_commit) {
-			e->faults.unplug_on_commit = false;	/* once */
-			e->unplug_now = true;	/* the cable, mid-request */
-			return 0;
-		}
 		emu_params_negotiate(&e->commit, data);
 		e->probe = e->commit;
 		emu_stream_start(e);
@@ -446,12 +441,53 @@ static int emu_vendor(struct emu *e, const struct emu_setup *s)
 }
 
 /**
+ * emu_setup_parse() - decode a SETUP packet
+ * @p: its 8 bytes, as on the bus
+ * @s: the request
+ */
+void emu_setup_parse(const __u8 *p, struct emu_setup *s)
+{
+	s->type = p[0];
+	s->request = p[1];
+	s->value = get_le16(p + 2);
+	s->index = get_le16(p + 4);
+	s->length = get_le16(p + 6);
+}
+
+/**
+ * emu_control_pulls_plug() - whether this request is where the camera is
+ *	pulled out (--unplug-on-commit: the first video commit)
+ * @e: the emulator
+ * @s: the request's SETUP packet
+ *
+ * Decided on the SETUP alone, so a transport can leave the request
+ * unanswered before its data stage.  Sets @e->unplug_now, once.
+ *
+ * Return: true if the transport must unplug instead of answering.
+ */
+bool emu_control_pulls_plug(struct emu *e, const struct emu_setup *s)
+{
+	if (!e->faults.unplug_on_commit ||
+	    s->type != (USB_TYPE_CLASS | USB_RECIP_INTERFACE) ||
+	    s->request != UVC_SET_CUR ||
+	    (s->index & 0xff) != EMU_VS_INTERFACE ||
+	    (s->value >> 8) != UVC_VS_COMMIT_CONTROL)
+		return false;
+	e->faults.unplug_on_commit = false;	/* once */
+	e->unplug_now = true;	/* the cable, mid-request */
+	return true;
+}
+
+/**
  * emu_control() - one control transfer on endpoint 0
  * @e: the emulator
  * @s: its SETUP packet
  * @out: the OUT data stage (host to device)
  * @out_len: bytes in @out
  * @in: where the IN data stage goes: room for 64 KiB
+ *
+ * A request that pulls the plug (emu_control_pulls_plug()) does nothing
+ * and sets @e->unplug_now: the transport unplugs instead of answering.
  *
  * Return: for IN requests the answer's length (the caller cuts it to
  * wLength), for OUT requests 0; -1 to STALL.
@@ -461,6 +497,8 @@ int emu_control(struct emu *e, const struct emu_setup *s, const __u8 *out,
 {
 	bool dir_in = s->type & USB_DIR_IN;
 
+	if (emu_control_pulls_plug(e, s))
+		return 0;
 	switch (s->type & USB_TYPE_MASK) {
 	case USB_TYPE_STANDARD:
 		return emu_standard(e, s, in);

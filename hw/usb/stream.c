@@ -17,6 +17,12 @@
  * A host URB takes packets until it is full or a short packet arrives,
  * so a URB may end inside a payload or carry the end of one payload and
  * the start of the next, exactly as on a real bus.
+ *
+ * That is how the USB/IP transport sees the bus (emu_stream_urb()).  A
+ * gadget transport (raw-gadget) instead takes whole payloads, each with
+ * whether a zero-length packet ends it (emu_stream_take()), and lets the
+ * UDC cut them into packets; @e->kick tells it when a frame is ready, or
+ * the stream stopped and its payload in flight is stale.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -183,6 +189,34 @@ void emu_stream_tick(struct emu *e)
 	emu_payloads(e, emu_frame_len(e, emu_make_frame(e)));
 	st->frames++;
 	emu_feed(e);
+	if (e->kick)
+		e->kick(e);
+}
+
+/**
+ * emu_stream_take() - the next payload of the frame being sent, whole
+ * @e: the emulator
+ * @buf: where it goes: room for EMU_PAYLOAD_MAX bytes
+ * @zlp: set if a zero-length packet must end it
+ *
+ * The payload counts as sent: once the frame's last one is taken, the
+ * next tick makes a new frame.
+ *
+ * Return: its length, 0 if there is none.
+ */
+size_t emu_stream_take(struct emu *e, __u8 *buf, bool *zlp)
+{
+	struct emu_stream *st = &e->stream;
+	struct emu_chunk *c;
+
+	if (!st->on || st->cur >= st->nchunks)
+		return 0;
+	c = &st->chunks[st->cur++];
+	memcpy(buf, st->tx + c->off, c->len);
+	*zlp = c->zlp;
+	if (st->cur == st->nchunks)
+		st->nchunks = 0;
+	return c->len;
 }
 
 /**
@@ -287,6 +321,9 @@ void emu_stream_stop(struct emu *e)
 	if (!st->on)
 		return;
 	st->on = false;
+	st->gen++;
+	if (e->kick)
+		e->kick(e);
 	emu_timer_set(e, 0);
 	emu_log("stream: stopped after %lu frames, %lu dropped (counter %u)",
 		st->frames, st->dropped, st->counter);

@@ -1,17 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * vlife-usbcam-emu: the device side of the vlife USB camera, behind the
- * kernel's USB/IP virtual host controller (vhci_hcd).
- *
- *   vlife-usbcam-emu [--identity vendor|uvc] [--malformed N] [--short N]
- *                    [--overrun N] [--unplug-on-commit] [--unplugged]
- *                    [--default-fps 30|15|10] [-v]
- *
- * --malformed N: every Nth payload has a bad header; --short N: every Nth
- * frame ends after half its data; --overrun N: every Nth frame runs 4 KiB
- * past dwMaxVideoFrameSize; --unplug-on-commit: the first video commit
- * unplugs the camera, unanswered; --unplugged: start unplugged;
- * --default-fps: the frame rate every frame starts at (30 without it).
+ * vlife-usbcam-emu: the USB/IP transport (--transport usbip, the
+ * default): the camera behind the kernel's USB/IP virtual host controller
+ * (vhci_hcd).  One thread around poll(): no locking.
  *
  * Plugging in: a connected pair of stream sockets, one end handed to
  * vhci_hcd through /sys/devices/platform/vhci_hcd.0/attach ("port fd
@@ -24,12 +15,9 @@
  * at once, so the host sees each request complete only after the camera
  * acted on it; a bulk IN URB waits for stream data (stream.c).
  *
- *   SIGUSR1          unplug: close our end; vhci_hcd sees the link drop
- *                    and disconnects the device, as a pulled cable does
- *   SIGUSR2          plug in again
- *   SIGTERM, SIGINT  unplug and exit 0
- *
- * Writing the port to vhci_hcd.0/detach unplugs it from the host side.
+ * Unplugging (SIGUSR1) closes our end: vhci_hcd sees the link drop and
+ * disconnects the device, as a pulled cable does.  Writing the port to
+ * vhci_hcd.0/detach unplugs it from the host side.
  *
  * Why USB/IP and not a gadget on dummy_hcd: FunctionFS refuses the class-
  * specific interface descriptors (type 0x24) a UVC configuration needs
@@ -40,21 +28,17 @@
  * is; and it completes an OUT control transfer with data before userspace
  * has read its SETUP, then drops that SETUP if the host's next request
  * comes first: a SET_CUR followed by GET_CUR loses the SET_CUR.  Debian's
- * kernel has no raw-gadget.
+ * kernel has no raw-gadget (the other transport, rawgadget.c).
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
-#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
-#include <time.h>
 #include <unistd.h>
 #include <linux/usb/ch9.h>
 
@@ -84,22 +68,6 @@
 #define USBIP_MAX_LENGTH	0x100000
 
 static bool emu_link_broken;	/* a write to the link failed */
-
-/**
- * emu_stamp() - the time, for log lines
- *
- * Return: seconds since boot with milliseconds, in a static buffer.
- */
-const char *emu_stamp(void)
-{
-	static char buf[32];
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	snprintf(buf, sizeof(buf), "%ld.%03ld", (long)ts.tv_sec,
-		 ts.tv_nsec / 1000000);
-	return buf;
-}
 
 static __u32 get_be32(const __u8 *p)
 {
@@ -185,15 +153,6 @@ void emu_urb_complete(struct emu *e, struct emu_urb *urb, int status)
 	emu_ret_submit(e, urb->seqnum, status, urb->actual, urb->buf,
 		       urb->actual);
 	free(urb);
-}
-
-static void emu_setup_parse(const __u8 *p, struct emu_setup *s)
-{
-	s->type = p[0];
-	s->request = p[1];
-	s->value = p[2] | p[3] << 8;
-	s->index = p[4] | p[5] << 8;
-	s->length = p[6] | p[7] << 8;
 }
 
 /* A control transfer: answered at once, a STALL as -EPIPE. */
@@ -358,11 +317,11 @@ static void emu_unplug(struct emu *e, const char *why)
 /* One signal: false when it is time to exit. */
 static bool emu_signal(struct emu *e, int sigfd)
 {
-	struct signalfd_siginfo si;
+	int sig = emu_signal_read(sigfd);
 
-	if (read(sigfd, &si, sizeof(si)) != sizeof(si))
+	switch (sig) {
+	case 0:
 		return true;
-	switch (si.ssi_signo) {
 	case SIGUSR1:
 		emu_unplug(e, "SIGUSR1");
 		return true;
@@ -370,7 +329,7 @@ static bool emu_signal(struct emu *e, int sigfd)
 		emu_plug(e);
 		return true;
 	}
-	emu_log("signal %u: exiting", si.ssi_signo);
+	emu_log("signal %d: exiting", sig);
 	return false;
 }
 
@@ -402,128 +361,19 @@ static void emu_loop(struct emu *e, int sigfd)
 	}
 }
 
-static void emu_usage(void)
+/**
+ * emu_usbip_run() - the USB/IP transport
+ * @e: the emulator, initialised
+ * @sigfd: the signalfd for SIGUSR1, SIGUSR2 and the exit signals
+ * @unplugged: start unplugged
+ *
+ * Return: the exit status: 0, or 1 if the first plug-in failed.
+ */
+int emu_usbip_run(struct emu *e, int sigfd, bool unplugged)
 {
-	fprintf(stderr,
-		"usage: vlife-usbcam-emu [--identity vendor|uvc] [--malformed N]\n"
-		"       [--short N] [--overrun N] [--unplug-on-commit] [--unplugged]\n"
-		"       [--default-fps 30|15|10] [-v]\n");
-	exit(2);
-}
-
-static unsigned int emu_arg_uint(const char *s)
-{
-	char *end;
-	unsigned long v = strtoul(s, &end, 0);
-
-	if (!*s || *end || v > UINT_MAX)
-		emu_usage();
-	return v;
-}
-
-/* The index of the interval of N frames per second, in every frame. */
-static unsigned int emu_arg_fps(const char *s)
-{
-	unsigned int fps = emu_arg_uint(s), i;
-
-	for (i = 0; fps && i < EMU_INTERVALS; i++)
-		if (emu_frames[0].intervals[i] == 10000000 / fps)
-			return i;
-	emu_usage();
-	return 0;
-}
-
-static void emu_args(struct emu *e, int argc, char **argv, bool *unplugged)
-{
-	static const struct option opts[] = {
-		{ "identity", required_argument, NULL, 'i' },
-		{ "malformed", required_argument, NULL, 'm' },
-		{ "short", required_argument, NULL, 's' },
-		{ "overrun", required_argument, NULL, 'o' },
-		{ "unplug-on-commit", no_argument, NULL, 'c' },
-		{ "unplugged", no_argument, NULL, 'u' },
-		{ "default-fps", required_argument, NULL, 'f' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ }
-	};
-	int c;
-
-	while ((c = getopt_long(argc, argv, "v", opts, NULL)) != -1) {
-		switch (c) {
-		case 'i':
-			if (!strcmp(optarg, "uvc"))
-				e->identity = EMU_IDENTITY_UVC;
-			else if (strcmp(optarg, "vendor"))
-				emu_usage();
-			break;
-		case 'm':
-			e->faults.malformed = emu_arg_uint(optarg);
-			break;
-		case 's':
-			e->faults.short_frame = emu_arg_uint(optarg);
-			break;
-		case 'o':
-			e->faults.overrun = emu_arg_uint(optarg);
-			break;
-		case 'c':
-			e->faults.unplug_on_commit = true;
-			break;
-		case 'u':
-			*unplugged = true;
-			break;
-		case 'f':
-			emu_default_interval = emu_arg_fps(optarg);
-			break;
-		case 'v':
-			e->verbose = true;
-			break;
-		default:
-			emu_usage();
-		}
-	}
-	if (optind != argc)
-		emu_usage();
-}
-
-/* Signals that act are read from a signalfd; SIGPIPE is an EPIPE. */
-static int emu_signals(void)
-{
-	sigset_t set;
-
-	signal(SIGPIPE, SIG_IGN);
-	sigemptyset(&set);
-	sigaddset(&set, SIGUSR1);
-	sigaddset(&set, SIGUSR2);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGHUP);
-	if (sigprocmask(SIG_BLOCK, &set, NULL))
-		return -1;
-	return signalfd(-1, &set, SFD_CLOEXEC);
-}
-
-int main(int argc, char **argv)
-{
-	static struct emu emu = { .sock = -1, .port = -1 };
-	struct emu *e = &emu;
-	bool unplugged = false;
-	int sigfd;
-
-	emu_args(e, argc, argv, &unplugged);
-	setvbuf(stderr, NULL, _IOLBF, 0);
-	emu_desc_build(&e->desc, e->identity);
-	emu_requests_init(e);
-	sigfd = emu_signals();
-	if (sigfd < 0 || emu_stream_init(e)) {
-		perror("vlife-usbcam-emu");
+	if (!unplugged && emu_plug(e))
 		return 1;
-	}
-	if (!unplugged && emu_plug(e)) {
-		emu_stream_exit(e);
-		return 1;
-	}
 	emu_loop(e, sigfd);
 	emu_unplug(e, "exit");
-	emu_stream_exit(e);
 	return 0;
 }

@@ -89,7 +89,9 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 # well as in count, whichever comes first.  On Debian's kernel a test
 # driver cycle takes about 0.15 s under this load, a board cycle 0.7 s, a
 # USB one 5 s (unplug and replug through USB/IP); the debug kernel is 5-10
-# times slower.
+# times slower, but its USB camera is on raw-gadget (stress/robust.sh),
+# where a cycle (interface unbind and bind, or unplug and replug) takes
+# about 4 s under this load.
 #   stress: cycles, seconds
 #   fuzz: calls, seconds, unbind every N calls
 #   modload: parallel loads (the test driver's, the others'), parallel
@@ -105,14 +107,15 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 # On the debug kernel the issue's counts (1,000 unbind cycles under load,
 # 100,000 fuzzed calls per driver) are the goal, bounded: about 4 cycles
 # a second for the test driver and the board, so 300 s; the USB camera
-# cannot get near it (a cycle through USB/IP takes 5-10 s there) and
-# stays short.  VLIFE_STRESS_SECONDS and VLIFE_FUZZ_SECONDS override the
-# time bounds on either kernel.
+# gets about 60 of its 4 s cycles in 240 s, which keeps its whole script
+# near 8 minutes (1,000 would take over an hour: VLIFE_STRESS_SECONDS=
+# 4200, or VLIFE_ROBUST_LONG=1 for a soak).  VLIFE_STRESS_SECONDS and
+# VLIFE_FUZZ_SECONDS override the time bounds on either kernel.
 if [ "$rb_kernel" = debug ]; then
 	case $drv in
 	testdrv) stress="1000 300" fuzz="100000 30 5000" ;;
 	board) stress="1000 300" fuzz="100000 30 5000" ;;
-	usbcam) stress="1000 20" fuzz="100000 60 20000" ;;
+	usbcam) stress="1000 240" fuzz="100000 60 20000" ;;
 	esac
 	n_load=2 n_rm=4
 	[ "$drv" = testdrv ] && n_load=4
@@ -236,7 +239,7 @@ load_burst() {
 				modprobe "$_dep"
 		done
 	done
-	[ "$drv" = usbcam ] && modprobe vhci-hcd
+	[ "$drv" = usbcam ] && "$rb_ctl" load
 	n=$n_load
 	mod=$(last_mod)
 	ko=$logs/$mod.ko
@@ -369,13 +372,16 @@ dbg=/sys/kernel/debug
 # interface it failed to allocate) until the vlife core made those nodes
 # itself; VLIFE_FAULT_SUBDEV_PROBE=0 skips them.
 # The USB camera's probe and STREAMON send control requests through the
-# emulator's host controller, vhci_hcd, which loses an URB whose
+# emulator's host controller.  USB/IP's, vhci_hcd, loses an URB whose
 # GFP_ATOMIC allocation fails (vhci_tx_urb() returns without giving it
 # back): usb_kill_urb() then waits forever in the probe (found by this
-# script: hung task in usbcam_query).  Not failed by default either;
-# VLIFE_FAULT_USB_IO=1 runs them.
+# script: hung task in usbcam_query).  dummy_hcd, under the raw-gadget
+# transport, fails such an URB cleanly: there they are failed by default
+# (VLIFE_FAULT_USB_IO=1), over USB/IP not (VLIFE_FAULT_USB_IO=0).
 subdev_probe=${VLIFE_FAULT_SUBDEV_PROBE:-1}
-usb_io=${VLIFE_FAULT_USB_IO:-0}
+usb_io=0
+[ "$VLIFE_USBCAM_TRANSPORT" = raw-gadget ] && usb_io=1
+usb_io=${VLIFE_FAULT_USB_IO:-$usb_io}
 
 # inject LABEL ARGS...: one fail_nth.py run as a case; the counts recorded.
 inject() {
@@ -406,7 +412,7 @@ unbound_inject() {
 	fi
 	if [ "$1" = usbcam ] && [ "$usb_io" != 1 ]; then
 		tap_skip "$1 probe ($2): allocations failed in turn" \
-			"vhci_hcd loses an URB whose allocation fails (VLIFE_FAULT_USB_IO=1 runs it)"
+			"over $VLIFE_USBCAM_TRANSPORT: vhci_hcd loses an URB whose allocation fails (VLIFE_FAULT_USB_IO=1 runs it)"
 		return 0
 	fi
 	echo "$4" >"$3/unbind"
@@ -442,7 +448,7 @@ node_inject() {
 		if [ "$1" = usbcam ] && [ $_op = streamon ] && [ "$usb_io" != 1 ]
 		then
 			tap_skip "$1 $_op: allocations failed in turn" \
-				"vhci_hcd loses an URB whose allocation fails (VLIFE_FAULT_USB_IO=1 runs it)"
+				"over $VLIFE_USBCAM_TRANSPORT: vhci_hcd loses an URB whose allocation fails (VLIFE_FAULT_USB_IO=1 runs it)"
 			continue
 		fi
 		inject "$1 $_op" "$_op" "$2"
@@ -488,6 +494,9 @@ faults_part() {
 echo "TAP version 13"
 tap_diag "robustness suite on $drv, kernel $rb_kernel, parts: $parts;" \
 	"seed $seed (VLIFE_SEED replays)"
+[ "$drv" = usbcam ] &&
+	tap_diag "usbcam: transport $VLIFE_USBCAM_TRANSPORT, USB I/O faults:" \
+		"$([ "$usb_io" = 1 ] && echo on || echo off)"
 # a run before this one may have left the driver loaded
 rb_down "$drv" >/dev/null 2>&1
 up=

@@ -21,6 +21,16 @@ rb_kernel=${VLIFE_KERNEL:-stock}
 mkdir -p /tmp/vlife-robust
 export VLIFE_USBCAM_RUN=/tmp/vlife-robust/emu
 [ "$rb_kernel" = debug ] && export VLIFE_USBCAM_WAIT=60
+# The USB camera's transport: raw-gadget on dummy_hcd where the kernel has
+# both (the debug kernel: a replug is a hub event, and dummy_hcd fails an
+# URB whose allocation fails cleanly, so the USB I/O of a probe can be
+# fault-injected), else USB/IP (Debian's kernel).  VLIFE_USBCAM_TRANSPORT
+# chooses.
+if [ -z "${VLIFE_USBCAM_TRANSPORT:-}" ]; then
+	VLIFE_USBCAM_TRANSPORT=usbip
+	"$rb_ctl" has-raw-gadget && VLIFE_USBCAM_TRANSPORT=raw-gadget
+fi
+export VLIFE_USBCAM_TRANSPORT
 
 # rb_record DRIVER WHAT N: one count for the summary.
 rb_record() {
