@@ -4,7 +4,9 @@
 # bug-switch.sh KERNEL DRIVER BUG EXPECT [CASES]: an expected-failure
 # check.  Boot KERNEL, run the guest scenario selftests/bugs/DRIVER.sh with
 # VLIFE_BUG=BUG (the driver loaded with that classic lifetime mistake put
-# back), and pass only if the mistake is caught:
+# back), and pass only if the mistake is caught.  DRIVER "stress-D" runs
+# the race stress on driver D instead (selftests/bugs/stress.sh with
+# VLIFE_BUG_DRIVER=D).  Expected:
 #   kasan     KASAN reports a use-after-free and the run fails (the debug
 #             kernel)
 #   contract  the scenario's tests fail; with CASES (an extended regular
@@ -16,12 +18,16 @@ cd "$(dirname "$0")/../.." || exit 1
 kernel=$1 driver=$2 bug=$3 expect=$4 cases=${5:-}
 name="$driver bug=$bug"
 out=build/vm/bug-$driver-$bug-$kernel
+script=selftests/bugs/$driver.sh
+case $driver in
+stress-*) script=selftests/bugs/stress.sh ;;
+esac
 
 tap_plan 2
 mods=$(userspace-tools/vm/build-modules "$kernel") || exit 1
 report=$(userspace-tools/vm/run-vm -k "$kernel" -o "$out" -t 900 \
-	-e "VLIFE_MODULES=$mods" -e "VLIFE_BUG=$bug" -e VLIFE_KMEMLEAK=0 -- \
-	"selftests/bugs/$driver.sh" 2>&1)
+	-e "VLIFE_MODULES=$mods" -e "VLIFE_BUG=$bug" -e VLIFE_KMEMLEAK=0 \
+	-e "VLIFE_BUG_DRIVER=${driver#stress-}" -- "$script" 2>&1)
 rc=$?
 echo "$report" | sed 's/^/# /'
 failed=$(grep -cE '^not ok [0-9]+ ' <<<"$report")
