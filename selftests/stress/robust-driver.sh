@@ -109,8 +109,8 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 # command's time: 300 s give the test driver its 1,000 cycles (about 0.3 s
 # each); the board's take 0.55 s (817 in 450 s with the machine to
 # itself, 0.78 s on a shared one), so it has 600 s.  The USB camera's
-# cycles take about 4 s there, so 60 s give about 15 (1,000 would take
-# over an hour: VLIFE_STRESS_SECONDS=4200, or VLIFE_ROBUST_LONG=1).
+# cycles take 1.6-4 s there, so 60 s give 26-38 (1,000 would take
+# 27-67 min: VLIFE_STRESS_SECONDS=4200, or VLIFE_ROBUST_LONG=1).
 # VLIFE_STRESS_SECONDS and VLIFE_FUZZ_SECONDS override the time bounds on
 # either kernel.
 if [ "$rb_kernel" = debug ]; then
