@@ -584,7 +584,7 @@ static bool open_all(void)
 /* Pull out, fuzz the files left behind, put back, reopen: ok? */
 static bool cycle(unsigned long dead)
 {
-	const struct st_pull *p = &tgt.pull[below(tgt.pulls)];
+	const struct st_pull *p = &tgt.pull[st_pick_pull(&tgt, below(~0u))];
 	char why[PATH_MAX + 64];
 	unsigned long i;
 

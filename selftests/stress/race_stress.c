@@ -14,7 +14,7 @@
  * video node; the pad format, mbus code and control ioctls on a subdev;
  * the device info, topology, entity and link ioctls on a media device.
  * One more thread pulls the device out and puts it back, --cycles times
- * (each time by one of the target's ways, at random).
+ * (each time by one of the target's ways, at random, by their weights).
  *
  * Every call must succeed or fail with an errno that userspace may see:
  * not EFAULT or EBADF (the arguments are valid, the fd is held), not a
@@ -578,7 +578,7 @@ static void cycler(unsigned long cycles, double end, unsigned long long *rng)
 	while (cycles_done < cycles && now_ms() < end) {
 		if (max_calls && total_calls() >= max_calls)
 			break;
-		i = st_below(rng, tgt.pulls);
+		i = st_pick_pull(&tgt, st_rand(rng) >> 32);
 		p = &tgt.pull[i];
 		sleep_ms(st_below(rng, 30));
 		if (st_pull_out(p, why, sizeof(why))) {

@@ -109,15 +109,20 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 # command's time: 300 s give the test driver its 1,000 cycles (about 0.3 s
 # each); the board's take 0.55 s (817 in 450 s with the machine to
 # itself, 0.78 s on a shared one), so it has 600 s.  The USB camera's
-# cycles take 1.6-4 s there, so 60 s give 26-38 (1,000 would take
-# 27-67 min: VLIFE_STRESS_SECONDS=4200, or VLIFE_ROBUST_LONG=1).
+# interface unbind cycle costs about what the test driver's does, but an
+# unplug and replug 2.5-4 s: there it is pulled out by an unplug once in
+# 20 stress cycles on average (VLIFE_USB_UNBIND_WEIGHT overrides the 19
+# interface unbinds to one unplug; the fuzzer's few cycles stay half and
+# half), so a cycle takes 0.63 s (293 in 183 s, 19 of them unplugs)
+# and 1,000 take about 630 s: it has 720 s.
 # VLIFE_STRESS_SECONDS and VLIFE_FUZZ_SECONDS override the time bounds on
 # either kernel.
 if [ "$rb_kernel" = debug ]; then
 	case $drv in
 	testdrv) stress="1000 300" fuzz="100000 30 5000" ;;
 	board) stress="1000 600" fuzz="100000 30 5000" ;;
-	usbcam) stress="1000 60" fuzz="100000 60 20000" ;;
+	usbcam) stress="1000 720" fuzz="100000 60 20000"
+		usb_stress_weight=${VLIFE_USB_UNBIND_WEIGHT:-19} ;;
 	esac
 	n_load=2 n_rm=4
 	[ "$drv" = testdrv ] && n_load=4
@@ -342,8 +347,10 @@ unload_burst() {
 stress_part() {
 	# shellcheck disable=SC2086 # "cycles seconds"
 	set -- $stress
+	rb_usb_unbind_weight=${usb_stress_weight:-1}
 	VLIFE_SEED=$seed rb_run race_stress "$drv" "$logs/stress.log" \
 		--blocking --cycles "$1" --seconds "$2" $long
+	rb_usb_unbind_weight=1
 	_line=$(grep '^# stress: ' "$logs/stress.log")
 	_n=$(echo "$_line" | sed -n 's/.*: \([0-9]*\) cycles.*/\1/p')
 	_c=$(echo "$_line" | sed -n 's/.*), \([0-9]*\) calls.*/\1/p')

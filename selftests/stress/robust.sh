@@ -31,6 +31,10 @@ if [ -z "${VLIFE_USBCAM_TRANSPORT:-}" ]; then
 	"$rb_ctl" has-raw-gadget && VLIFE_USBCAM_TRANSPORT=raw-gadget
 fi
 export VLIFE_USBCAM_TRANSPORT
+# How many interface unbinds of the USB camera to one unplug, on average,
+# in the stress and the fuzzer (an unplug and replug costs several
+# interface unbind cycles); the scripts may change it before rb_target.
+rb_usb_unbind_weight=1
 
 # rb_record DRIVER WHAT N: one count for the summary.
 rb_record() {
@@ -144,6 +148,7 @@ rb_target() {
 	usbcam)
 		printf '%s\n' --video vlife-usbcam \
 			--unbind "/sys/bus/usb/drivers/vlife-usbcam:$(rb_usb_dev):1.0" \
+			--weight "$rb_usb_unbind_weight" \
 			--unplug "$rb_ctl unplug >/dev/null" \
 			--replug "$rb_ctl replug >/dev/null"
 		;;

@@ -16,6 +16,9 @@
  *                          driver DRVDIR, put back by a bind (repeatable:
  *                          each cycle picks one at random)
  *   --unplug CMD --replug CMD   or by running these shell commands
+ *   --weight N             how often the way just given is picked,
+ *                          against the others' (default 1 each): a slow
+ *                          way (a USB unplug) can be made rarer
  *   --seed N               or VLIFE_SEED=N: replay a run
  *
  * Every wait is bounded; a node missing after a put-back is waited for
@@ -58,6 +61,7 @@ struct st_pull {
 	char dev[ST_NAME];	/* the device's name there */
 	const char *unplug;	/* or shell commands */
 	const char *replug;
+	unsigned int weight;	/* picked weight / total of the weights */
 };
 
 /* The device under test. */
@@ -155,6 +159,20 @@ static inline bool st_wait_nodes(const struct st_target *t, int ms)
 	}
 }
 
+/* The way to pull out for the random number @r, by the ways' weights. */
+static inline int st_pick_pull(const struct st_target *t, unsigned int r)
+{
+	unsigned int total = 0;
+	int i;
+
+	for (i = 0; i < t->pulls; i++)
+		total += t->pull[i].weight;
+	r %= total;
+	for (i = 0; r >= t->pull[i].weight; i++)
+		r -= t->pull[i].weight;
+	return i;
+}
+
 /* Pull the device out by way @p: 0 or -errno, with what failed in @why. */
 static inline int st_pull_out(const struct st_pull *p, char *why, size_t n)
 {
@@ -216,6 +234,7 @@ static inline int st_parse(struct st_target *t, const char *opt,
 		snprintf(p->drv, sizeof(p->drv), "%.*s", (int)(colon - arg),
 			 arg);
 		snprintf(p->dev, sizeof(p->dev), "%s", colon + 1);
+		p->weight = 1;
 		t->pulls++;
 	} else if (!strcmp(opt, "--unplug")) {
 		if (t->pulls == ST_MAX_PULLS)
@@ -225,7 +244,12 @@ static inline int st_parse(struct st_target *t, const char *opt,
 		if (!p->unplug)
 			return -1;
 		p->replug = arg;
+		p->weight = 1;
 		t->pulls++;
+	} else if (!strcmp(opt, "--weight")) {
+		if (!t->pulls || atoi(arg) < 1)
+			return -1;
+		t->pull[t->pulls - 1].weight = atoi(arg);
 	} else if (!strcmp(opt, "--seed")) {
 		t->seed = strtoull(arg, NULL, 0);
 	} else {
