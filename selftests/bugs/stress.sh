@@ -124,7 +124,8 @@ tail -f --pid=$pid $logs/stress.log &
 # The first report line (scan-log's main patterns) stops the stress at
 # once; it is not waited for: its threads may be stuck in the kernel for
 # good.
-dmesg -w | grep -m 1 -E "$("$scan" --regex)" >$logs/first-report &
+re=$("$scan" --regex)
+dmesg -w | grep -m 1 -E "$re" >$logs/first-report &
 watcher=$!
 tap_diag "race stress started at $(uptime_s) s"
 while kill -0 $pid 2>/dev/null && [ ! -s $logs/first-report ]; do
