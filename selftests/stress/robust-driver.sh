@@ -113,8 +113,9 @@ seed=${VLIFE_SEED:-$(od -An -tu4 -N4 /dev/urandom | tr -d ' ')}
 # unplug and replug 2.5-4 s: there it is pulled out by an unplug once in
 # 20 stress cycles on average (VLIFE_USB_UNBIND_WEIGHT overrides the 19
 # interface unbinds to one unplug; the fuzzer's few cycles stay half and
-# half), so a cycle takes 0.63 s (293 in 183 s, 19 of them unplugs)
-# and 1,000 take about 630 s: it has 720 s.
+# half), so a cycle takes 0.41-0.63 s (1,000 in 410 s, 54 of them
+# unplugs; 293 in 183 s on a machine shared with another VM): it has
+# 720 s.
 # VLIFE_STRESS_SECONDS and VLIFE_FUZZ_SECONDS override the time bounds on
 # either kernel.
 if [ "$rb_kernel" = debug ]; then
