@@ -137,6 +137,9 @@ else
 	[ "$drv" = testdrv ] && n_load=8
 fi
 [ -n "$long" ] && n_load=32 n_rm=32
+# rb_run bounds each program at VLIFE_ROBUST_TIMEOUT seconds (900): a soak
+# runs 20 times the parts' time bounds (up to 720 s here)
+[ -n "$long" ] && VLIFE_ROBUST_TIMEOUT=${VLIFE_ROBUST_TIMEOUT:-15000}
 # stress is "cycles seconds", fuzz "calls seconds every": swap the seconds
 [ -n "${VLIFE_STRESS_SECONDS:-}" ] &&
 	stress="${stress%% *} $VLIFE_STRESS_SECONDS"
