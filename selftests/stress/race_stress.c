@@ -30,6 +30,34 @@
  * the DQBUF and DQEVENT calls that waited (over WAITED_MS), and the
  * longest wait.
  *
+ * With --blocking, the first thread of that file also streams, as a
+ * capture program does: REQBUFS, QBUF of every buffer, STREAMON, then
+ * poll, DQBUF and QBUF for a few frames, STREAMOFF, and again; it opens
+ * the node again when a pull-out killed its file.  So the pull-outs find
+ * the device streaming much of the time, and the drivers' "gone while
+ * streaming" paths run under the load.  The random calls alone seldom
+ * stream: the queue belongs to whichever file allocated buffers first,
+ * and the formats they set at random seldom make a valid pipeline.  So:
+ * - the other files never allocate buffers (their REQBUFS asks for 0:
+ *   EBUSY while the streaming file owns the queue), and the other
+ *   threads of the streaming file neither stop its stream (STREAMOFF:
+ *   they STREAMON), take its frames (DQBUF: they QBUF) nor reopen it at
+ *   random;
+ * - the format of every subdev pad (active) and of the video node is
+ *   taken at the start (the device then streams: the suite checks it
+ *   first), and put back before each STREAMON, under a lock that the
+ *   calls that change formats or links take shared, so that STREAMON
+ *   finds them as put back.  The lock is dropped once STREAMON returned:
+ *   from then on the drivers must refuse the changes (EBUSY); a stream
+ *   that ran to its end finds the formats still as put back, or is
+ *   counted ("with formats changed under them").
+ * A stream that gives no frame for STALL_MS (at most half the hang
+ * bound) is stopped and counted as stalled: a driver that loses its
+ * source without failing the queue stalls.  The "# streams:" line gives
+ * the streams started, frames dequeued, stalls, the streams not started
+ * (by errno), and the "# pull-outs while streaming:" line the pull-outs
+ * that found a stream on (each way's count).
+ *
  * The seed is printed; VLIFE_SEED=N (or --seed N) replays each thread's
  * sequence of calls (the interleaving is the scheduler's).  Output is
  * TAP: one case for the calls, one for the cycles, one for hangs; the
@@ -54,6 +82,8 @@
 #define CAP		V4L2_BUF_TYPE_VIDEO_CAPTURE
 #define WRITER_FIRST	PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
 #define WAITED_MS	100	/* a DQBUF/DQEVENT that lasted longer waited */
+#define STALL_MS	5000	/* a stream without a frame this long stalled */
+#define SNAP_PADS	4	/* pads per subdev whose formats are kept */
 
 /* The operations, for the counts. */
 enum st_op {
@@ -85,6 +115,7 @@ struct slot {
 	int flags;		/* O_NONBLOCK, or 0 (--blocking) */
 	void *map[MAX_MAPS];	/* mappings, kept across reopen */
 	size_t len[MAX_MAPS];
+	bool streamed;		/* one of its threads streams (--blocking) */
 };
 
 /* One worker thread. */
@@ -95,6 +126,18 @@ struct worker {
 	double call_start;	/* 0 when not in a call */
 	enum st_op call_op;
 	double longest;		/* the longest call on a blocking file, ms */
+	bool streamer;		/* streams (--blocking: the first thread) */
+	int bufs_fd;		/* the file it allocated buffers on */
+	unsigned int bufs;	/* how many, 0: REQBUFS again */
+	bool dead;		/* its file is dead: open the node again */
+};
+
+/* The formats of the pipeline when the run starts, put back to stream. */
+struct snap {
+	struct v4l2_format vfmt[ST_MAX_NODES];	/* per video node */
+	bool have_vfmt[ST_MAX_NODES];
+	struct v4l2_subdev_format pad[ST_MAX_NODES][SNAP_PADS];
+	int pads[ST_MAX_NODES];		/* per subdev node, from pad 0 */
 };
 
 static struct st_target tgt;
@@ -108,7 +151,14 @@ static int hang_ms = 60000;
 static unsigned long calls[OP_COUNT], bad_calls, opens_failed;
 static unsigned long errnos[ST_ERRNOS], cycles_done, pulls_done[ST_MAX_PULLS];
 static unsigned long cycle_failures, hangs, max_calls, waits;
+static unsigned long streams, frames, stalls, streamon_err[ST_ERRNOS];
+static unsigned long pulls_streaming[ST_MAX_PULLS], fmt_changed_streaming;
+static unsigned long stream_gen;	/* odd while a stream is on */
 static bool blocking;		/* --blocking */
+static int stall_ms = STALL_MS;
+static struct snap snap;
+/* shared by the calls that change formats or links, the streamer's own */
+static pthread_rwlock_t fmt_lock;
 
 static void count(unsigned long *c)
 {
@@ -158,16 +208,29 @@ static void result(struct worker *w, enum st_op op, int err)
 	}
 }
 
-/* ioctl(): 0 or errno, timed for the hang check. */
-static int call(struct worker *w, enum st_op op, unsigned long req, void *arg)
+/* ioctl() on @fd: 0 or errno, timed for the hang check. */
+static int call_fd(struct worker *w, int fd, enum st_op op, unsigned long req,
+		   void *arg)
 {
 	int ret;
 
 	w->call_op = op;
 	w->call_start = now_ms();
-	ret = ioctl(w->slot->fd, req, arg) ? errno : 0;
+	ret = ioctl(fd, req, arg) ? errno : 0;
 	result(w, op, ret);
 	return ret;
+}
+
+/* ioctl() on the worker's file. */
+static int call(struct worker *w, enum st_op op, unsigned long req, void *arg)
+{
+	return call_fd(w, w->slot->fd, op, req, arg);
+}
+
+/* Whether a stream is on now: stream_gen, odd while one is. */
+static unsigned long stream_now(void)
+{
+	return __atomic_load_n(&stream_gen, __ATOMIC_ACQUIRE);
 }
 
 /* Formats worth setting: those the sample drivers know and some not. */
@@ -185,9 +248,18 @@ static void v_fmt(struct worker *w, enum st_op op, unsigned long req)
 		f.fmt.pix.width = 16 + st_below(&w->rng, 2000);
 		f.fmt.pix.height = 16 + st_below(&w->rng, 1200);
 	}
+	if (op == OP_S_FMT)
+		pthread_rwlock_rdlock(&fmt_lock);
 	call(w, op, req, &f);
+	if (op == OP_S_FMT)
+		pthread_rwlock_unlock(&fmt_lock);
 }
 
+/*
+ * With --blocking only the streaming file allocates buffers: the others
+ * ask to free the queue (EBUSY while that file holds it), as a second
+ * program beside a capture program does.
+ */
 static void v_reqbufs(struct worker *w)
 {
 	struct v4l2_requestbuffers rb = {
@@ -195,6 +267,8 @@ static void v_reqbufs(struct worker *w)
 		.memory = V4L2_MEMORY_MMAP,
 	};
 
+	if (blocking && !w->slot->streamed)
+		rb.count = 0;
 	call(w, OP_REQBUFS, VIDIOC_REQBUFS, &rb);
 }
 
@@ -416,13 +490,20 @@ static void video_op(struct worker *w)
 		break;
 	case 10:
 	case 11:
-		v_buf(w, OP_DQBUF, VIDIOC_DQBUF);
+		/* the streamer's frames are its own to take */
+		if (w->slot->streamed)
+			v_buf(w, OP_QBUF, VIDIOC_QBUF);
+		else
+			v_buf(w, OP_DQBUF, VIDIOC_DQBUF);
 		break;
 	case 12:
 		v_stream(w, OP_STREAMON, VIDIOC_STREAMON);
 		break;
 	case 13:
-		v_stream(w, OP_STREAMOFF, VIDIOC_STREAMOFF);
+		/* the streamer's stream is its own to stop */
+		v_stream(w, w->slot->streamed ? OP_STREAMON : OP_STREAMOFF,
+			 w->slot->streamed ? VIDIOC_STREAMON :
+					     VIDIOC_STREAMOFF);
 		break;
 	case 14:
 		v_expbuf(w);
@@ -465,11 +546,13 @@ static void subdev_op(struct worker *w)
 		call(w, OP_SD_G_FMT, VIDIOC_SUBDEV_G_FMT, &f);
 		break;
 	case 2:
+		pthread_rwlock_rdlock(&fmt_lock);
 		if (!call(w, OP_SD_G_FMT, VIDIOC_SUBDEV_G_FMT, &f)) {
 			f.format.width = 16 + st_below(&w->rng, 2000);
 			f.format.height = 16 + st_below(&w->rng, 1200);
 			call(w, OP_SD_S_FMT, VIDIOC_SUBDEV_S_FMT, &f);
 		}
+		pthread_rwlock_unlock(&fmt_lock);
 		break;
 	case 3:
 		call(w, OP_SD_ENUM_CODE, VIDIOC_SUBDEV_ENUM_MBUS_CODE, &c);
@@ -532,12 +615,281 @@ static void media_op(struct worker *w)
 		    !le.links[0].source.entity)
 			break;
 		l = le.links[0];
+		pthread_rwlock_rdlock(&fmt_lock);
 		call(w, OP_MC_SETUP_LINK, MEDIA_IOC_SETUP_LINK, &l);
+		pthread_rwlock_unlock(&fmt_lock);
 		break;
 	default:
 		do_poll(w);
 		break;
 	}
+}
+
+/* ---- the streamer (--blocking) ---- */
+
+/* The formats of the pipeline now: what the streamer puts back. */
+static void take_snapshot(void)
+{
+	struct v4l2_subdev_format *f;
+	struct v4l2_pix_format *pix;
+	char buf[512];
+	int i, p, fd, n;
+
+	for (i = 0; i < tgt.nodes; i++) {
+		if (tgt.node[i].kind == ST_MEDIA)
+			continue;
+		fd = st_open(&tgt.node[i], O_NONBLOCK);
+		if (fd < 0)
+			continue;
+		n = 0;
+		buf[0] = 0;
+		if (tgt.node[i].kind == ST_VIDEO) {
+			snap.vfmt[i].type = CAP;
+			snap.have_vfmt[i] = !ioctl(fd, VIDIOC_G_FMT,
+						   &snap.vfmt[i]);
+			pix = &snap.vfmt[i].fmt.pix;
+			if (snap.have_vfmt[i])
+				snprintf(buf, sizeof(buf), " %ux%u %.4s",
+					 pix->width, pix->height,
+					 (char *)&pix->pixelformat);
+		}
+		for (p = 0; tgt.node[i].kind == ST_SUBDEV && p < SNAP_PADS;
+		     p++) {
+			f = &snap.pad[i][p];
+			f->which = V4L2_SUBDEV_FORMAT_ACTIVE;
+			f->pad = p;
+			if (ioctl(fd, VIDIOC_SUBDEV_G_FMT, f))
+				break;
+			n += snprintf(buf + n, sizeof(buf) - n,
+				      " pad %d %ux%u 0x%04x", p,
+				      f->format.width, f->format.height,
+				      f->format.code);
+			snap.pads[i] = p + 1;
+		}
+		close(fd);
+		ksft_print_msg("streamer puts back: %s:%s\n",
+			       tgt.node[i].name, buf[0] ? buf : " nothing");
+	}
+}
+
+/*
+ * Put the subdevs' pad formats back as they were at the start, on the
+ * files @fds of the target's subdev nodes (-1: not open); @fmt_lock held
+ * exclusively.
+ */
+static void restore_pads(struct worker *w, const int *fds)
+{
+	struct v4l2_subdev_format cur, f;
+	int i, p;
+
+	for (i = 0; i < tgt.nodes; i++) {
+		for (p = 0; fds[i] >= 0 && p < snap.pads[i]; p++) {
+			cur = (struct v4l2_subdev_format){
+				.which = V4L2_SUBDEV_FORMAT_ACTIVE, .pad = p,
+			};
+			if (call_fd(w, fds[i], OP_SD_G_FMT,
+				    VIDIOC_SUBDEV_G_FMT, &cur))
+				break;
+			if (!memcmp(&cur.format, &snap.pad[i][p].format,
+				    sizeof(cur.format)))
+				continue;
+			f = snap.pad[i][p];
+			call_fd(w, fds[i], OP_SD_S_FMT, VIDIOC_SUBDEV_S_FMT,
+				&f);
+		}
+	}
+}
+
+/*
+ * Put the video node's format back, on the streamer's file, which has no
+ * buffers then (S_FMT is refused while a file has): @fmt_lock held.
+ */
+static void restore_vfmt(struct worker *w)
+{
+	int i = w->slot->node - tgt.node;
+	struct v4l2_format cur = { .type = CAP }, f = snap.vfmt[i];
+	struct v4l2_requestbuffers rb = {
+		.count = 0, .type = CAP, .memory = V4L2_MEMORY_MMAP,
+	};
+
+	if (!snap.have_vfmt[i] || ioctl(w->slot->fd, VIDIOC_G_FMT, &cur) ||
+	    (cur.fmt.pix.width == f.fmt.pix.width &&
+	     cur.fmt.pix.height == f.fmt.pix.height &&
+	     cur.fmt.pix.pixelformat == f.fmt.pix.pixelformat))
+		return;
+	call(w, OP_REQBUFS, VIDIOC_REQBUFS, &rb);
+	call(w, OP_S_FMT, VIDIOC_S_FMT, &f);
+}
+
+/*
+ * Whether the formats of the pipeline (as the streamer put them back)
+ * changed while the stream ran: the drivers should have refused it.
+ */
+static bool formats_changed(struct worker *w)
+{
+	int i = w->slot->node - tgt.node;
+	struct v4l2_format cur = { .type = CAP };
+	const struct v4l2_pix_format *pix = &snap.vfmt[i].fmt.pix;
+	struct v4l2_subdev_format f;
+	bool changed = false;
+	int fd, p;
+
+	if (snap.have_vfmt[i] && !ioctl(w->slot->fd, VIDIOC_G_FMT, &cur) &&
+	    (cur.fmt.pix.width != pix->width ||
+	     cur.fmt.pix.height != pix->height ||
+	     cur.fmt.pix.pixelformat != pix->pixelformat))
+		changed = true;
+	for (i = 0; i < tgt.nodes && !changed; i++) {
+		fd = snap.pads[i] ? st_open(&tgt.node[i], O_NONBLOCK) : -1;
+		for (p = 0; fd >= 0 && p < snap.pads[i]; p++) {
+			f = (struct v4l2_subdev_format){
+				.which = V4L2_SUBDEV_FORMAT_ACTIVE, .pad = p,
+			};
+			if (!ioctl(fd, VIDIOC_SUBDEV_G_FMT, &f) &&
+			    memcmp(&f.format, &snap.pad[i][p].format,
+				   sizeof(f.format)))
+				changed = true;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	return changed;
+}
+
+/*
+ * REQBUFS failed with EBUSY on the streaming file: another thread on it
+ * started a stream or mapped buffers.  Stop the one, unmap the others.
+ */
+static void unbusy(struct worker *w)
+{
+	struct slot *s = w->slot;
+	int type = CAP;
+	int i;
+
+	call(w, OP_STREAMOFF, VIDIOC_STREAMOFF, &type);
+	pthread_mutex_lock(&s->maps_lock);
+	for (i = 0; i < MAX_MAPS; i++)
+		if (s->map[i]) {
+			munmap(s->map[i], s->len[i]);
+			s->map[i] = NULL;
+		}
+	pthread_mutex_unlock(&s->maps_lock);
+}
+
+/*
+ * The set-up before STREAMON: formats put back (the subdevs' on the files
+ * @fds), buffers allocated (kept from one stream to the next: allocating
+ * is the slow part) and queued.  @fmt_lock held exclusively.  Returns 0,
+ * or the errno that stopped it.
+ */
+static int stream_setup(struct worker *w, const int *fds)
+{
+	struct v4l2_requestbuffers rb = {
+		.count = NBUFS, .type = CAP, .memory = V4L2_MEMORY_MMAP,
+	};
+	struct v4l2_buffer b;
+	unsigned int k;
+	int e;
+
+	restore_pads(w, fds);
+	if (w->bufs_fd != w->slot->fd)
+		w->bufs = 0;
+	if (!w->bufs) {
+		restore_vfmt(w);
+		e = call(w, OP_REQBUFS, VIDIOC_REQBUFS, &rb);
+		if (e == EBUSY)
+			unbusy(w);
+		if (e || !rb.count)
+			return e ? e : ENOMEM;
+		w->bufs = rb.count;
+		w->bufs_fd = w->slot->fd;
+	}
+	/* EINVAL: queued already (a failed STREAMON leaves them queued) */
+	for (k = 0; k < w->bufs; k++) {
+		b = (struct v4l2_buffer){
+			.index = k, .type = CAP, .memory = V4L2_MEMORY_MMAP,
+		};
+		e = call(w, OP_QBUF, VIDIOC_QBUF, &b);
+		if (e == ENODEV)
+			return e;
+	}
+	return 0;
+}
+
+/*
+ * One stream, as a capture program runs it: set-up, STREAMON, then poll,
+ * DQBUF and QBUF for a few frames, STREAMOFF.  On a STREAMON that failed
+ * for the format (EPIPE, EINVAL) the buffers are freed, so that the next
+ * set-up may put the video node's format back.
+ */
+static void stream_op(struct worker *w)
+{
+	struct slot *s = w->slot;
+	struct v4l2_requestbuffers rb = {
+		.count = 0, .type = CAP, .memory = V4L2_MEMORY_MMAP,
+	};
+	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
+	struct v4l2_buffer b;
+	int fds[ST_MAX_NODES];
+	unsigned int k, n;
+	int type = CAP;
+	int e, r, i;
+
+	/* opened first: the lock is held for the ioctls only */
+	for (i = 0; i < tgt.nodes; i++)
+		fds[i] = snap.pads[i] ? st_open(&tgt.node[i], O_NONBLOCK) : -1;
+	pthread_rwlock_wrlock(&fmt_lock);
+	e = stream_setup(w, fds);
+	if (!e) {
+		e = call(w, OP_STREAMON, VIDIOC_STREAMON, &type);
+		if (!e)
+			__atomic_add_fetch(&stream_gen, 1, __ATOMIC_RELEASE);
+	}
+	pthread_rwlock_unlock(&fmt_lock);
+	for (i = 0; i < tgt.nodes; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	if (e) {
+		if (st_errno_valid(e))
+			count(&streamon_err[e]);
+		w->dead = e == ENODEV;
+		if (e == EPIPE || e == EINVAL) {
+			call(w, OP_REQBUFS, VIDIOC_REQBUFS, &rb);
+			w->bufs = 0;
+		}
+		sleep_ms(5);
+		return;
+	}
+	count(&streams);
+	n = 4 + st_below(&w->rng, 60);
+	for (k = 0; k < n && !__atomic_load_n(&stop, __ATOMIC_RELAXED); k++) {
+		w->call_op = OP_POLL;
+		w->call_start = now_ms();
+		r = poll(&pfd, 1, stall_ms);
+		result(w, OP_POLL, r < 0 ? errno : 0);
+		if (!r) {
+			count(&stalls);
+			break;
+		}
+		b = (struct v4l2_buffer){
+			.type = CAP, .memory = V4L2_MEMORY_MMAP,
+		};
+		e = call(w, OP_DQBUF, VIDIOC_DQBUF, &b);
+		if (e)
+			break;
+		count(&frames);
+		/* EINVAL: another thread of the file queued it first */
+		e = call(w, OP_QBUF, VIDIOC_QBUF, &b);
+		if (e && e != EINVAL)
+			break;
+	}
+	/* a stream that ran to its end: are its formats as put back? */
+	if (k == n && formats_changed(w))
+		count(&fmt_changed_streaming);
+	call(w, OP_STREAMOFF, VIDIOC_STREAMOFF, &type);
+	__atomic_add_fetch(&stream_gen, 1, __ATOMIC_RELEASE);
+	/* a dead file; or, now and then, a new one */
+	w->dead = e == ENODEV || !st_below(&w->rng, 20);
 }
 
 static void *worker_main(void *arg)
@@ -548,7 +900,10 @@ static void *worker_main(void *arg)
 	while (!__atomic_load_n(&stop, __ATOMIC_RELAXED)) {
 		if (max_calls && total_calls() >= max_calls)
 			break;
-		if (!st_below(&w->rng, 200) || s->fd < 0) {
+		/* a streamed file is reopened by its streamer only */
+		if ((!st_below(&w->rng, 200) && !s->streamed) || s->fd < 0 ||
+		    w->dead) {
+			w->dead = false;
 			reopen(w);
 			if (s->fd < 0)
 				sleep_ms(10);
@@ -556,7 +911,9 @@ static void *worker_main(void *arg)
 		}
 		pthread_rwlock_rdlock(&s->lock);
 		if (s->fd >= 0) {
-			if (s->node->kind == ST_VIDEO)
+			if (w->streamer)
+				stream_op(w);
+			else if (s->node->kind == ST_VIDEO)
 				video_op(w);
 			else if (s->node->kind == ST_SUBDEV)
 				subdev_op(w);
@@ -581,6 +938,8 @@ static void cycler(unsigned long cycles, double end, unsigned long long *rng)
 		i = st_pick_pull(&tgt, st_rand(rng) >> 32);
 		p = &tgt.pull[i];
 		sleep_ms(st_below(rng, 30));
+		if (stream_now() & 1)
+			pulls_streaming[i]++;
 		if (st_pull_out(p, why, sizeof(why))) {
 			ksft_print_msg("cycle %lu: %s\n", cycles_done, why);
 			cycle_failures++;
@@ -666,6 +1025,29 @@ static void print_counts(double ms)
 			longest = workers[i].longest;
 	ksft_print_msg("blocking: %lu DQBUF/DQEVENT waited > %d ms, max %.0f\n",
 		       waits, WAITED_MS, longest);
+	buf[0] = 0;
+	n = 0;
+	for (i = 1; i < ST_ERRNOS; i++)
+		if (streamon_err[i])
+			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
+				      strerrorname_np(i), streamon_err[i]);
+	ksft_print_msg("streams: %lu started, %lu frames, %lu stalled",
+		       streams, frames, stalls);
+	printf(" (no frame in %d ms)", stall_ms);
+	printf(", %lu with formats changed under them;",
+	       fmt_changed_streaming);
+	printf(" not started (set-up or STREAMON):%s\n",
+	       buf[0] ? buf : " never");
+	ksft_print_msg("pull-outs while streaming: ");
+	for (i = 0, n = 0; i < tgt.pulls; i++)
+		n += pulls_streaming[i];
+	printf("%d (", n);
+	for (i = 0; i < tgt.pulls; i++)
+		printf("%s%s %s %lu", i ? ", " : "",
+		       tgt.pull[i].unplug ? "unplug" : "unbind",
+		       tgt.pull[i].unplug ? "" : tgt.pull[i].dev,
+		       pulls_streaming[i]);
+	printf(") of %lu\n", cycles_done);
 }
 
 /* The sizes of the run, from the command line. */
@@ -744,10 +1126,15 @@ int main(int argc, char **argv)
 		       cycles, max_calls, seconds);
 	if (!st_wait_nodes(&tgt, tgt.node_wait_ms))
 		ksft_exit_fail_msg("%s: nodes missing\n", tgt.label);
+	if (hang_ms / 2 < stall_ms)
+		stall_ms = hang_ms / 2;
+	if (blocking)
+		take_snapshot();
 
 	/* a reopen must not wait behind a stream of readers */
 	pthread_rwlockattr_init(&ra);
 	pthread_rwlockattr_setkind_np(&ra, WRITER_FIRST);
+	pthread_rwlock_init(&fmt_lock, &ra);
 	for (i = 0; i < tgt.nodes; i++)
 		for (j = 0; j < fds; j++) {
 			struct slot *s = &slots[nslots++];
@@ -758,10 +1145,13 @@ int main(int argc, char **argv)
 			s->fd = -1;
 			s->flags = blocking && !j && s->node->kind == ST_VIDEO ?
 				   0 : O_NONBLOCK;
+			s->streamed = !s->flags;
 			for (k = 0; k < threads; k++) {
 				struct worker *w = &workers[nworkers];
 
 				w->slot = s;
+				w->streamer = s->streamed && !k;
+				w->bufs_fd = -1;
 				w->rng = st_stream(tgt.seed, nworkers++);
 			}
 		}
