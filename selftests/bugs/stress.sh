@@ -16,9 +16,18 @@
 #   sensor   vlife-sensor on the board (bridge and sensor unbinds):
 #            devm    its state freed at unbind: the files of its subdev
 #                    node held across the unbind read it (KASAN)
-#   bridge   vlife-bridge on the board:
+#   bridge   vlife-bridge on the board (the sensor unbound 9 times as
+#            often as the bridge):
 #            nounbind  a stream the sensor's unbind does not stop, whose
-#                    stop then walks the freed sensor (KASAN)
+#                    stop then walks the freed sensor (KASAN).  The
+#                    stress's streamer stops a stream that a pull-out hit
+#                    only 6 s later, once the debug kernel has freed what
+#                    was pulled out (it frees a released object 1-4 s
+#                    late); a bridge unbind before that stops the stream
+#                    too early, hence few of them.  They still come (one
+#                    cycle in 10), and wake the blocking DQEVENTs on the
+#                    bridge's node, which nothing else wakes (the hang
+#                    bound is 30 s here).
 #   usbcam   the USB camera (interface unbind, unplug and replug):
 #            free    its state freed at unbind: a close() after it (KASAN)
 #            unlink  URBs unlinked without waiting, their completions run
@@ -31,9 +40,9 @@
 # driver is then left loaded, its state being unsafe to touch), at a hang,
 # or at VLIFE_BUG_CYCLES pull-outs (default 200) or VLIFE_BUG_SECONDS
 # (default 20), whichever comes first.  VLIFE_HANG_MS (default 10000;
-# 30000 for the USB camera on the debug kernel) is the hang check's
-# bound.  Without VLIFE_BUG it is clean: the same run passes, the driver
-# unloads and no vlife device is left.
+# 30000 for the USB camera on the debug kernel, and for the bridge) is
+# the hang check's bound.  Without VLIFE_BUG it is clean: the same run
+# passes, the driver unloads and no vlife device is left.
 #
 # Build first on the host: make -C selftests; make -C hw/usb
 cd "$(dirname "$0")/.." || exit 1
@@ -108,6 +117,7 @@ _ifs=$IFS
 IFS='
 '
 # shellcheck disable=SC2046 # one option per line, by design
+[ "$bdrv" = bridge ] && rb_sensor_unbind_weight=9
 set -- $(rb_target "$drv") --blocking \
 	--cycles "${VLIFE_BUG_CYCLES:-200}" --seconds "${VLIFE_BUG_SECONDS:-20}"
 IFS=$_ifs
@@ -116,6 +126,7 @@ IFS=$_ifs
 # waiter waits for it: 10166 ms seen without a bug.
 hang=10000
 [ "$rb_kernel" = debug ] && [ "$drv" = usbcam ] && hang=30000
+[ "$bdrv" = bridge ] && hang=30000
 VLIFE_HANG_MS=${VLIFE_HANG_MS:-$hang} VLIFE_SEED=$seed \
 	timeout -k 5 "${VLIFE_ROBUST_TIMEOUT:-300}" \
 	"$rb_bins/race_stress" "$@" >$logs/stress.log 2>&1 &

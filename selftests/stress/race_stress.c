@@ -53,10 +53,14 @@
  *   counted ("with formats changed under them").
  * A stream that gives no frame for STALL_MS (at most half the hang
  * bound) is stopped and counted as stalled: a driver that loses its
- * source without failing the queue stalls.  The "# streams:" line gives
- * the streams started, frames dequeued, stalls, the streams not started
- * (by errno), and the "# pull-outs while streaming:" line the pull-outs
- * that found a stream on (each way's count).
+ * source without failing the queue stalls.  A stream that a pull-out
+ * left running (a bridge whose sensor was unbound and that does not
+ * stop for it) is kept on HOLD_MS longer, so that its stop comes after
+ * what was pulled out is freed and shows whether it still held on to it.
+ * The "# streams:" line gives the streams started, frames dequeued,
+ * stalls, streams kept on, the streams not started (by errno), and the
+ * "# pull-outs while streaming:" line the pull-outs that found a stream
+ * on (each way's count).
  *
  * The seed is printed; VLIFE_SEED=N (or --seed N) replays each thread's
  * sequence of calls (the interleaving is the scheduler's).  Output is
@@ -83,6 +87,7 @@
 #define WRITER_FIRST	PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
 #define WAITED_MS	100	/* a DQBUF/DQEVENT that lasted longer waited */
 #define STALL_MS	5000	/* a stream without a frame this long stalled */
+#define HOLD_MS		6000	/* a stream a pull-out left running: kept */
 #define SNAP_PADS	4	/* pads per subdev whose formats are kept */
 
 /* The operations, for the counts. */
@@ -154,6 +159,7 @@ static unsigned long cycle_failures, hangs, max_calls, waits;
 static unsigned long streams, frames, stalls, streamon_err[ST_ERRNOS];
 static unsigned long pulls_streaming[ST_MAX_PULLS], fmt_changed_streaming;
 static unsigned long stream_gen;	/* odd while a stream is on */
+static unsigned long pulls_started, streams_held;
 static bool blocking;		/* --blocking */
 static int stall_ms = STALL_MS;
 static struct snap snap;
@@ -831,8 +837,10 @@ static void stream_op(struct worker *w)
 	struct pollfd pfd = { .fd = s->fd, .events = POLLIN };
 	struct v4l2_buffer b;
 	int fds[ST_MAX_NODES];
+	unsigned long pulls0;
 	unsigned int k, n;
 	int type = CAP;
+	double held;
 	int e, r, i;
 
 	/* opened first: the lock is held for the ioctls only */
@@ -862,7 +870,23 @@ static void stream_op(struct worker *w)
 	}
 	count(&streams);
 	n = 4 + st_below(&w->rng, 60);
-	for (k = 0; k < n && !__atomic_load_n(&stop, __ATOMIC_RELAXED); k++) {
+	pulls0 = __atomic_load_n(&pulls_started, __ATOMIC_ACQUIRE);
+	held = 0;
+	for (k = 0; (k < n || now_ms() < held) &&
+	     !__atomic_load_n(&stop, __ATOMIC_RELAXED); k++) {
+		/*
+		 * A pull-out that left this stream running (a sensor's
+		 * unbind under a bridge that does not stop for it): keep
+		 * it on until what was pulled out has surely been freed
+		 * (the debug kernel frees a released object up to 4 s
+		 * late), so that stopping it then shows whether the stream
+		 * still held on to it.
+		 */
+		if (!held && __atomic_load_n(&pulls_started,
+					     __ATOMIC_ACQUIRE) != pulls0)
+			held = now_ms() + HOLD_MS;
+		if (held && k == n)
+			count(&streams_held);
 		w->call_op = OP_POLL;
 		w->call_start = now_ms();
 		r = poll(&pfd, 1, stall_ms);
@@ -886,6 +910,13 @@ static void stream_op(struct worker *w)
 	/* a stream that ran to its end: are its formats as put back? */
 	if (k == n && formats_changed(w))
 		count(&fmt_changed_streaming);
+	/* ended (the file not gone) after a pull-out: stopped as above */
+	if (!held && __atomic_load_n(&pulls_started, __ATOMIC_ACQUIRE) !=
+		     pulls0)
+		held = now_ms() + HOLD_MS;
+	while (e != ENODEV && now_ms() < held &&
+	       !__atomic_load_n(&stop, __ATOMIC_RELAXED))
+		sleep_ms(50);
 	call(w, OP_STREAMOFF, VIDIOC_STREAMOFF, &type);
 	__atomic_add_fetch(&stream_gen, 1, __ATOMIC_RELEASE);
 	/* a dead file; or, now and then, a new one */
@@ -940,6 +971,7 @@ static void cycler(unsigned long cycles, double end, unsigned long long *rng)
 		sleep_ms(st_below(rng, 30));
 		if (stream_now() & 1)
 			pulls_streaming[i]++;
+		__atomic_add_fetch(&pulls_started, 1, __ATOMIC_RELEASE);
 		if (st_pull_out(p, why, sizeof(why))) {
 			ksft_print_msg("cycle %lu: %s\n", cycles_done, why);
 			cycle_failures++;
@@ -1034,8 +1066,9 @@ static void print_counts(double ms)
 	ksft_print_msg("streams: %lu started, %lu frames, %lu stalled",
 		       streams, frames, stalls);
 	printf(" (no frame in %d ms)", stall_ms);
-	printf(", %lu with formats changed under them;",
-	       fmt_changed_streaming);
+	printf(", %lu with formats changed under them", fmt_changed_streaming);
+	printf(", %lu kept on past their frames after a pull-out (%d ms);",
+	       streams_held, HOLD_MS);
 	printf(" not started (set-up or STREAMON):%s\n",
 	       buf[0] ? buf : " never");
 	ksft_print_msg("pull-outs while streaming: ");

@@ -35,6 +35,8 @@ export VLIFE_USBCAM_TRANSPORT
 # in the stress and the fuzzer (an unplug and replug costs several
 # interface unbind cycles); the scripts may change it before rb_target.
 rb_usb_unbind_weight=1
+# How many sensor unbinds to one bridge unbind on the board, likewise.
+rb_sensor_unbind_weight=1
 
 # rb_record DRIVER WHAT N: one count for the summary.
 rb_record() {
@@ -143,7 +145,8 @@ rb_target() {
 			--subdev "vlife-sensor $_c" \
 			--media "vlife camera bridge" \
 			--unbind /sys/bus/platform/drivers/vlife-bridge:vlife-bridge.0 \
-			--unbind "/sys/bus/i2c/drivers/vlife-sensor:$_c"
+			--unbind "/sys/bus/i2c/drivers/vlife-sensor:$_c" \
+			--weight "$rb_sensor_unbind_weight"
 		;;
 	usbcam)
 		printf '%s\n' --video vlife-usbcam \
