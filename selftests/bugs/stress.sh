@@ -113,11 +113,11 @@ fi
 tap_ok "$bdrv bug=$bug: $drv up for the race stress"
 
 # The stress, as rb_run runs it, watched for kernel reports.
+[ "$bdrv" = bridge ] && rb_sensor_unbind_weight=9
 _ifs=$IFS
 IFS='
 '
 # shellcheck disable=SC2046 # one option per line, by design
-[ "$bdrv" = bridge ] && rb_sensor_unbind_weight=9
 set -- $(rb_target "$drv") --blocking \
 	--cycles "${VLIFE_BUG_CYCLES:-200}" --seconds "${VLIFE_BUG_SECONDS:-20}"
 IFS=$_ifs

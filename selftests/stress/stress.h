@@ -61,7 +61,7 @@ struct st_pull {
 	char dev[ST_NAME];	/* the device's name there */
 	const char *unplug;	/* or shell commands */
 	const char *replug;
-	unsigned int weight;	/* picked weight / total of the weights */
+	unsigned int weight;	/* picked weight times in (sum of weights) */
 };
 
 /* The device under test. */
