@@ -706,6 +706,14 @@ static void restore_pads(struct worker *w, const int *fds)
 	}
 }
 
+/* Whether two video formats have the same size and pixel format. */
+static bool pix_same(const struct v4l2_format *a, const struct v4l2_format *b)
+{
+	return a->fmt.pix.width == b->fmt.pix.width &&
+	       a->fmt.pix.height == b->fmt.pix.height &&
+	       a->fmt.pix.pixelformat == b->fmt.pix.pixelformat;
+}
+
 /*
  * Put the video node's format back, on the streamer's file, which has no
  * buffers then (S_FMT is refused while a file has): @fmt_lock held.
@@ -719,9 +727,7 @@ static void restore_vfmt(struct worker *w)
 	};
 
 	if (!snap.have_vfmt[i] || ioctl(w->slot->fd, VIDIOC_G_FMT, &cur) ||
-	    (cur.fmt.pix.width == f.fmt.pix.width &&
-	     cur.fmt.pix.height == f.fmt.pix.height &&
-	     cur.fmt.pix.pixelformat == f.fmt.pix.pixelformat))
+	    pix_same(&cur, &f))
 		return;
 	call(w, OP_REQBUFS, VIDIOC_REQBUFS, &rb);
 	call(w, OP_S_FMT, VIDIOC_S_FMT, &f);
@@ -735,15 +741,12 @@ static bool formats_changed(struct worker *w)
 {
 	int i = w->slot->node - tgt.node;
 	struct v4l2_format cur = { .type = CAP };
-	const struct v4l2_pix_format *pix = &snap.vfmt[i].fmt.pix;
 	struct v4l2_subdev_format f;
 	bool changed = false;
 	int fd, p;
 
 	if (snap.have_vfmt[i] && !ioctl(w->slot->fd, VIDIOC_G_FMT, &cur) &&
-	    (cur.fmt.pix.width != pix->width ||
-	     cur.fmt.pix.height != pix->height ||
-	     cur.fmt.pix.pixelformat != pix->pixelformat))
+	    !pix_same(&cur, &snap.vfmt[i]))
 		changed = true;
 	for (i = 0; i < tgt.nodes && !changed; i++) {
 		fd = snap.pads[i] ? st_open(&tgt.node[i], O_NONBLOCK) : -1;
