@@ -21,10 +21,10 @@
 #            nounbind  a stream the sensor's unbind does not stop, whose
 #                    stop then walks the freed sensor (KASAN).  The
 #                    stress's streamer stops a stream that a pull-out hit
-#                    only 6 s later, once the debug kernel has freed what
-#                    was pulled out (it frees a released object 1-4 s
-#                    late); a bridge unbind before that stops the stream
-#                    too early, hence few of them.  They still come (one
+#                    only 6 s later on the debug kernel, once it has freed
+#                    what was pulled out (it frees a released object 1-4
+#                    s late: rb_stress_hold); a bridge unbind before that
+#                    stops the stream too early, hence few of them.  They still come (one
 #                    cycle in 10), and wake the blocking DQEVENTs on the
 #                    bridge's node, which nothing else wakes (the hang
 #                    bound is 30 s here).
@@ -118,7 +118,7 @@ _ifs=$IFS
 IFS='
 '
 # shellcheck disable=SC2046 # one option per line, by design
-set -- $(rb_target "$drv") --blocking \
+set -- $(rb_target "$drv") --blocking --hold "$rb_stress_hold" \
 	--cycles "${VLIFE_BUG_CYCLES:-200}" --seconds "${VLIFE_BUG_SECONDS:-20}"
 IFS=$_ifs
 : >$logs/stress.log

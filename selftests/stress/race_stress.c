@@ -4,7 +4,7 @@
  * the device is pulled out and put back again and again.
  *
  *   race_stress TARGET [--fds N] [--threads N] [--cycles N] [--seconds S]
- *               [--calls N] [--long] [--blocking]
+ *               [--calls N] [--long] [--blocking [--hold MS]]
  *
  * TARGET is described in stress.h (nodes by name, how to pull the device
  * out).  --fds files are open on each node (reopened at random), each
@@ -53,10 +53,12 @@
  *   counted ("with formats changed under them").
  * A stream that gives no frame for STALL_MS (at most half the hang
  * bound) is stopped and counted as stalled: a driver that loses its
- * source without failing the queue stalls.  A stream that a pull-out
- * left running (a bridge whose sensor was unbound and that does not
- * stop for it) is kept on HOLD_MS longer, so that its stop comes after
- * what was pulled out is freed and shows whether it still held on to it.
+ * source without failing the queue stalls.  With --hold MS, a stream
+ * that a pull-out hit and whose file is still there (a bridge whose
+ * sensor was unbound) is stopped only MS after the pull-out, so that its
+ * stop comes after what was pulled out is freed (the debug kernel frees
+ * a released object up to 4 s late) and shows whether the stream still
+ * held on to it; without, streams come more often.
  * The "# streams:" line gives the streams started, frames dequeued,
  * stalls, streams kept on, the streams not started (by errno), and the
  * "# pull-outs while streaming:" line the pull-outs that found a stream
@@ -87,7 +89,6 @@
 #define WRITER_FIRST	PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP
 #define WAITED_MS	100	/* a DQBUF/DQEVENT that lasted longer waited */
 #define STALL_MS	5000	/* a stream without a frame this long stalled */
-#define HOLD_MS		6000	/* a stream a pull-out left running: kept */
 #define SNAP_PADS	4	/* pads per subdev whose formats are kept */
 
 /* The operations, for the counts. */
@@ -159,7 +160,7 @@ static unsigned long cycle_failures, hangs, max_calls, waits;
 static unsigned long streams, frames, stalls, streamon_err[ST_ERRNOS];
 static unsigned long pulls_streaming[ST_MAX_PULLS], fmt_changed_streaming;
 static unsigned long stream_gen;	/* odd while a stream is on */
-static unsigned long pulls_started, streams_held;
+static unsigned long pulls_started, streams_held, hold_ms;
 static bool blocking;		/* --blocking */
 static int stall_ms = STALL_MS;
 static struct snap snap;
@@ -877,17 +878,10 @@ static void stream_op(struct worker *w)
 	held = 0;
 	for (k = 0; (k < n || now_ms() < held) &&
 	     !__atomic_load_n(&stop, __ATOMIC_RELAXED); k++) {
-		/*
-		 * A pull-out that left this stream running (a sensor's
-		 * unbind under a bridge that does not stop for it): keep
-		 * it on until what was pulled out has surely been freed
-		 * (the debug kernel frees a released object up to 4 s
-		 * late), so that stopping it then shows whether the stream
-		 * still held on to it.
-		 */
+		/* a pull-out hit this stream: --hold */
 		if (!held && __atomic_load_n(&pulls_started,
 					     __ATOMIC_ACQUIRE) != pulls0)
-			held = now_ms() + HOLD_MS;
+			held = now_ms() + hold_ms;
 		if (held && k == n)
 			count(&streams_held);
 		w->call_op = OP_POLL;
@@ -916,7 +910,7 @@ static void stream_op(struct worker *w)
 	/* ended (the file not gone) after a pull-out: stopped as above */
 	if (!held && __atomic_load_n(&pulls_started, __ATOMIC_ACQUIRE) !=
 		     pulls0)
-		held = now_ms() + HOLD_MS;
+		held = now_ms() + hold_ms;
 	while (e != ENODEV && now_ms() < held &&
 	       !__atomic_load_n(&stop, __ATOMIC_RELAXED))
 		sleep_ms(50);
@@ -1071,7 +1065,7 @@ static void print_counts(double ms)
 	printf(" (no frame in %d ms)", stall_ms);
 	printf(", %lu with formats changed under them", fmt_changed_streaming);
 	printf(", %lu kept on past their frames after a pull-out (%d ms);",
-	       streams_held, HOLD_MS);
+	       streams_held, (int)hold_ms);
 	printf(" not started (set-up or STREAMON):%s\n",
 	       buf[0] ? buf : " never");
 	ksft_print_msg("pull-outs while streaming: ");
@@ -1098,7 +1092,7 @@ static int num_opt(const char *opt, const char *arg)
 	} opts[] = {
 		{ "--fds", &fds }, { "--threads", &threads },
 		{ "--cycles", &cycles }, { "--seconds", &seconds },
-		{ "--calls", &max_calls },
+		{ "--calls", &max_calls }, { "--hold", &hold_ms },
 	};
 	unsigned int i;
 
@@ -1115,7 +1109,7 @@ static void usage(void)
 	fprintf(stderr, "%s\n%s\n%s\n",
 		"race_stress --video NAME|--subdev NAME|--media MODEL...",
 		"  --unbind DRVDIR:DEV|--unplug CMD --replug CMD [--label L]",
-		"  [--fds N] [--threads N] [--cycles N] [--calls N] [--seconds S] [--long] [--blocking] [--seed N]");
+		"  [--fds N] [--threads N] [--cycles N] [--calls N] [--seconds S] [--long] [--blocking [--hold MS]] [--seed N]");
 	exit(KSFT_FAIL);
 }
 

@@ -353,7 +353,8 @@ stress_part() {
 	set -- $stress
 	rb_usb_unbind_weight=${usb_stress_weight:-1}
 	VLIFE_SEED=$seed rb_run race_stress "$drv" "$logs/stress.log" \
-		--blocking --cycles "$1" --seconds "$2" $long
+		--blocking --hold "$rb_stress_hold" --cycles "$1" \
+		--seconds "$2" $long
 	rb_usb_unbind_weight=1
 	_line=$(grep '^# stress: ' "$logs/stress.log")
 	_n=$(echo "$_line" | sed -n 's/.*: \([0-9]*\) cycles.*/\1/p')

@@ -37,6 +37,13 @@ export VLIFE_USBCAM_TRANSPORT
 rb_usb_unbind_weight=1
 # How many sensor unbinds to one bridge unbind on the board, likewise.
 rb_sensor_unbind_weight=1
+# race_stress --blocking --hold: on the debug kernel, a stream that a
+# pull-out hit is stopped 6 s after it, once the kernel (which frees a
+# released object up to 4 s late) has freed what was pulled out; KASAN
+# then sees a stop that still walks it.  Elsewhere nothing would see it:
+# no hold, more streams.
+rb_stress_hold=0
+[ "$rb_kernel" = debug ] && rb_stress_hold=6000
 
 # rb_record DRIVER WHAT N: one count for the summary.
 rb_record() {
