@@ -673,12 +673,7 @@ static void print_counts(double ms)
 		n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
 			      tgt.node[i].name, by_kind[i]);
 	ksft_print_msg("calls per node:%s\n", buf);
-	n = 0;
-	buf[0] = 0;
-	for (i = 1; i < ST_ERRNOS; i++)
-		if (errnos[i])
-			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
-				      strerrorname_np(i), errnos[i]);
+	st_errno_counts(buf, sizeof(buf), errnos);
 	ksft_print_msg("errnos:%s\n", buf[0] ? buf : " none");
 }
 

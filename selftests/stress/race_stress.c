@@ -1040,12 +1040,7 @@ static void print_counts(double ms)
 			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
 				      op_name[i], calls[i]);
 	ksft_print_msg("calls:%s\n", buf);
-	buf[0] = 0;
-	n = 0;
-	for (i = 1; i < ST_ERRNOS; i++)
-		if (errnos[i])
-			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
-				      strerrorname_np(i), errnos[i]);
+	st_errno_counts(buf, sizeof(buf), errnos);
 	ksft_print_msg("errnos:%s\n", buf[0] ? buf : " none");
 	if (!blocking)
 		return;
@@ -1054,12 +1049,7 @@ static void print_counts(double ms)
 			longest = workers[i].longest;
 	ksft_print_msg("blocking: %lu DQBUF/DQEVENT waited > %d ms, max %.0f\n",
 		       waits, WAITED_MS, longest);
-	buf[0] = 0;
-	n = 0;
-	for (i = 1; i < ST_ERRNOS; i++)
-		if (streamon_err[i])
-			n += snprintf(buf + n, sizeof(buf) - n, " %s=%lu",
-				      strerrorname_np(i), streamon_err[i]);
+	st_errno_counts(buf, sizeof(buf), streamon_err);
 	ksft_print_msg("streams: %lu started, %lu frames, %lu stalled",
 		       streams, frames, stalls);
 	printf(" (no frame in %d ms)", stall_ms);

@@ -113,6 +113,23 @@ static inline bool st_errno_valid(int err)
 	return err > 0 && err < ST_ERRNOS && err != 38;
 }
 
+/*
+ * " EINVAL=3 ENODEV=1..." for the nonzero counts @c[errno] into @buf, or
+ * "" if there are none.
+ */
+static inline void st_errno_counts(char *buf, size_t size,
+				   const unsigned long *c)
+{
+	size_t n = 0;
+	int i;
+
+	buf[0] = 0;
+	for (i = 1; i < ST_ERRNOS && n < size; i++)
+		if (c[i])
+			n += snprintf(buf + n, size - n, " %s=%lu",
+				      strerrorname_np(i), c[i]);
+}
+
 /* The /dev path of node @n now: 0 or -ENOENT. */
 static inline int st_node_path(const struct st_node *n, char *path,
 			       size_t size)
